@@ -1,0 +1,152 @@
+/*
+ * auface.h — facial Action Units from video, numerically compatible with OpenFace 2.2.
+ *
+ * auface turns face video (or still images, or folders of images) into OpenFace 2.2
+ * FeatureExtraction's per-frame output: 17 AU intensities (AU01_r … AU45_r, 0–5), 18 AU
+ * presences (AU01_c … AU45_c, AU28 included), head pose, 2D/3D landmarks and the PDM
+ * parameters, in the same CSV layout and number formats, so that scripts written for
+ * OpenFace read auface's files unchanged.
+ *
+ * Usage, in short:
+ *
+ *     auface_config cfg;
+ *     auface_config_default(&cfg);
+ *     cfg.models_dir = "/path/to/models";          // or NULL: search the default places
+ *     auface_pipeline *p;
+ *     auface_status st = auface_pipeline_create(&cfg, &p);
+ *     if (st != AUFACE_OK) { fprintf(stderr, "%s\n", auface_pipeline_errmsg(p)); ... }
+ *     st = auface_process_video(p, &job, NULL, NULL, &summary);
+ *     auface_pipeline_destroy(p);
+ *
+ * Threading: a pipeline holds the models (read-only once loaded) and per-call scratch. One
+ * pipeline must not be used by two threads at once; create one pipeline per thread (models
+ * are loaded per pipeline). There is no global mutable state in the library.
+ *
+ * Errors: every function that can fail returns an auface_status. AUFACE_OK is 0; every
+ * other value names a class of failure, auface_strerror() gives its generic text and
+ * auface_pipeline_errmsg() the detailed message of the pipeline's last failure (which file,
+ * which frame, which value).
+ *
+ * Licence note: the OpenFace models that auface loads are licensed for academic and
+ * non-profit, non-commercial research only; see the README.
+ */
+#ifndef AUFACE_H
+#define AUFACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AUFACE_VERSION_MAJOR 0
+#define AUFACE_VERSION_MINOR 1
+#define AUFACE_VERSION_PATCH 0
+
+/* Returns the library version as "MAJOR.MINOR.PATCH". */
+const char *auface_version(void);
+
+/* ------------------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------------------ */
+typedef enum auface_status {
+    AUFACE_OK = 0,
+    AUFACE_ERR_ARG,          /* an argument or option is invalid (NULL, out of range, unknown) */
+    AUFACE_ERR_NOMEM,        /* an allocation failed */
+    AUFACE_ERR_IO,           /* a file could not be opened, read, written or renamed */
+    AUFACE_ERR_FORMAT,       /* a file is malformed or truncated (model, PDM, CSV, ...) */
+    AUFACE_ERR_MODELS,       /* the model folder was not found or is incomplete */
+    AUFACE_ERR_VIDEO,        /* the video could not be opened or decoded */
+    AUFACE_ERR_LANDMARKS,    /* a landmark file does not fit the video (columns, frame count) */
+    AUFACE_ERR_UNSUPPORTED,  /* the input asks for something auface does not implement */
+    AUFACE_ERR_INTERNAL      /* a bug: please report it with the message */
+} auface_status;
+
+/* Generic, static English text for a status code; never NULL. */
+const char *auface_strerror(auface_status status);
+
+/* ------------------------------------------------------------------------------------
+ * Configuration
+ * ------------------------------------------------------------------------------------ */
+
+/* Column groups of the output CSV, as OpenFace's -pose -2Dfp -3Dfp -pdmparams -aus flags.
+ * The frame/face_id/timestamp/confidence/success block is always written. */
+enum {
+    AUFACE_OUT_POSE = 1u << 0,      /* pose_Tx … pose_Rz */
+    AUFACE_OUT_2D = 1u << 1,        /* x_0 … x_67, y_0 … y_67 */
+    AUFACE_OUT_3D = 1u << 2,        /* X_0 … Z_67 */
+    AUFACE_OUT_PDM = 1u << 3,       /* p_scale … p_ty, p_0 … p_33 */
+    AUFACE_OUT_AUS = 1u << 4,       /* AU*_r then AU*_c, post-processed as OpenFace does */
+    AUFACE_OUT_ALL = 0x1f
+};
+
+typedef struct auface_config {
+    /* Model folder laid out as auface's models/ (openface/AU_predictors/…). NULL searches
+     * $AUFACE_MODELS, ./models, ../shared/models, then the install prefix. */
+    const char *models_dir;
+    /* 0: OpenFace's dynamic AU models (main_dynamic_svms.txt, the default of
+     * FeatureExtraction); 1: the static ones (main_static_svms.txt, OpenFace's -au_static). */
+    int au_static;
+    /* Bitwise OR of AUFACE_OUT_* (default AUFACE_OUT_ALL). */
+    unsigned outputs;
+} auface_config;
+
+/* Fills `cfg` with the defaults described above. */
+void auface_config_default(auface_config *cfg);
+
+/* ------------------------------------------------------------------------------------
+ * Pipeline
+ * ------------------------------------------------------------------------------------ */
+typedef struct auface_pipeline auface_pipeline;
+
+/* Loads the models named by `cfg` and creates a pipeline in `*out`. On failure `*out` is
+ * still set when memory allowed (so auface_pipeline_errmsg can explain), and must be
+ * destroyed. Cost: reads ~6 MB of model files. */
+auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline **out);
+
+/* Frees the pipeline and everything it owns. NULL is a no-op. */
+void auface_pipeline_destroy(auface_pipeline *p);
+
+/* Detailed message of the pipeline's last failure ("" if none). Valid until the next call
+ * on the same pipeline. */
+const char *auface_pipeline_errmsg(const auface_pipeline *p);
+
+/* One input to process and where to write its results. */
+typedef struct auface_job {
+    const char *input;           /* video file, image file, or folder of images */
+    const char *output_csv;      /* OpenFace-layout CSV, written atomically (temp + rename) */
+    /* Optional: an OpenFace FeatureExtraction CSV whose 68 2D landmarks (x_0..x_67,
+     * y_0..y_67) and success flag are used instead of auface's own landmark detection
+     * (landmark replay). Its rows must cover every frame of the input. */
+    const char *landmarks_csv;
+    const char *output_hog;      /* optional: OpenFace binary .hog file */
+    const char *aligned_dir;     /* optional: folder for frame_det_00_NNNNNN.bmp faces */
+    long max_frames;             /* 0 = all frames */
+} auface_job;
+
+/* What happened to one job. */
+typedef struct auface_summary {
+    long frames;                 /* frames written to the CSV */
+    long frames_succeeded;       /* frames with success = 1 */
+    long frames_failed_decode;   /* frames the decoder could not decode (skipped) */
+    double seconds;              /* wall-clock time of the job */
+} auface_summary;
+
+/* Called after each frame; `total` is -1 when the frame count is unknown. Return non-zero
+ * to stop early (the frames processed so far are still written). */
+typedef int (*auface_progress_fn)(void *user, long frames_done, long total);
+
+/* Processes one input from first to last frame and writes the outputs named by `job`.
+ * A frame without a face is written with success = 0. Returns AUFACE_OK when every output
+ * was written; on failure no file exists under the output names except when frames
+ * were processed before a decoding error, in which case they are written and the
+ * status reports the error. */
+auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
+                                   auface_progress_fn progress, void *user,
+                                   auface_summary *summary);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AUFACE_H */

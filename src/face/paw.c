@@ -1,0 +1,352 @@
+/* OpenFace PAW mask and triangulation loading; see paw.h. Rules cite OpenFace 2.2
+ * LandmarkDetector/src/PAW.cpp and Utilities/src/Face_utils.cpp. */
+#include "face/paw.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------------
+ * Triangulation file (ReadMat text format)
+ * --------------------------------------------------------------------------------------- */
+
+/* OpenCV type code CV_32SC1 that ReadMat expects for an integer matrix. */
+#define TRI_TYPE_CV_32SC1 4
+/* A sanity bound on the number of triangles (the real file has 111), so a corrupt header
+ * cannot request a huge allocation. */
+#define TRI_MAX_COUNT 100000
+
+typedef struct token_reader {
+    const char *p;   /* current position in the NUL-terminated text */
+    const char *path;
+} token_reader;
+
+/* Skips whitespace and '#' comment lines. */
+static void skip_space(token_reader *r)
+{
+    for (;;) {
+        while (*r->p == ' ' || *r->p == '\t' || *r->p == '\r' || *r->p == '\n' ||
+               *r->p == '\f' || *r->p == '\v')
+            r->p++;
+        if (*r->p != '#')
+            return;
+        while (*r->p && *r->p != '\n')
+            r->p++;
+    }
+}
+
+/* Reads one integer token. Returns AUFACE_OK, or AUFACE_ERR_FORMAT naming `what` when the
+ * text ends (truncated) or the token is not an integer. */
+static auface_status read_int(token_reader *r, const char *what, int *out, au_err *err)
+{
+    skip_space(r);
+    if (*r->p == '\0')
+        return au_fail(err, AUFACE_ERR_FORMAT, "%s: truncated: the file ends before %s",
+                       r->path, what);
+    char *end;
+    errno = 0;
+    long v = strtol(r->p, &end, 10);
+    int token_ends = *end == '\0' || *end == ' ' || *end == '\t' || *end == '\r' ||
+                     *end == '\n' || *end == '\f' || *end == '\v';
+    if (end == r->p || !token_ends || errno == ERANGE || v < INT_MIN || v > INT_MAX) {
+        int len = 0;
+        while (r->p[len] && r->p[len] != ' ' && r->p[len] != '\n' && len < 24)
+            len++;
+        return au_fail(err, AUFACE_ERR_FORMAT, "%s: %s: \"%.*s\" is not an integer", r->path,
+                       what, len, r->p);
+    }
+    r->p = end;
+    *out = (int)v;
+    return AUFACE_OK;
+}
+
+/* Reads the whole file into a NUL-terminated buffer (caller frees). */
+static auface_status read_text_file(const char *path, char **out, au_err *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return au_fail(err, AUFACE_ERR_IO, "%s: cannot open the triangulation: %s", path,
+                       strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory reading the triangulation",
+                       path);
+    }
+    for (;;) {
+        if (len + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return au_fail(err, AUFACE_ERR_NOMEM,
+                               "%s: out of memory reading the triangulation", path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return au_fail(err, AUFACE_ERR_IO, "%s: read error in the triangulation", path);
+    }
+    if (memchr(buf, '\0', len)) {
+        free(buf);
+        return au_fail(err, AUFACE_ERR_FORMAT,
+                       "%s: the triangulation contains NUL bytes (not a text file)", path);
+    }
+    buf[len] = '\0';
+    *out = buf;
+    return AUFACE_OK;
+}
+
+/* Parses the ReadMat header and indices from `text` into `t`. */
+static auface_status parse_triangulation(au_triangulation *t, const char *text,
+                                         const char *path, int n_points, au_err *err)
+{
+    token_reader r = {text, path};
+    int rows, cols, type;
+    auface_status st;
+    if ((st = read_int(&r, "the number of triangles (rows)", &rows, err)) != AUFACE_OK ||
+        (st = read_int(&r, "the number of columns", &cols, err)) != AUFACE_OK ||
+        (st = read_int(&r, "the matrix type", &type, err)) != AUFACE_OK)
+        return st;
+    if (rows <= 0 || rows > TRI_MAX_COUNT)
+        return au_fail(err, AUFACE_ERR_FORMAT,
+                       "%s: the triangle count %d is outside 1..%d", path, rows, TRI_MAX_COUNT);
+    if (cols != 3)
+        return au_fail(err, AUFACE_ERR_FORMAT,
+                       "%s: expected 3 columns (vertex indices), found %d", path, cols);
+    if (type != TRI_TYPE_CV_32SC1)
+        return au_fail(err, AUFACE_ERR_FORMAT,
+                       "%s: expected matrix type 4 (CV_32SC1), found %d", path, type);
+
+    int *tri = malloc((size_t)rows * 3 * sizeof *tri);
+    if (!tri)
+        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory for %d triangles", path,
+                       rows);
+    for (int i = 0; i < rows * 3; i++) {
+        char what[96];
+        snprintf(what, sizeof what, "vertex %d of triangle %d (of %d declared)", i % 3 + 1,
+                 i / 3 + 1, rows);
+        if ((st = read_int(&r, what, &tri[i], err)) != AUFACE_OK) {
+            free(tri);
+            return st;
+        }
+        if (tri[i] < 0 || tri[i] >= n_points) {
+            au_fail(err, AUFACE_ERR_FORMAT,
+                    "%s: triangle %d has vertex index %d, outside 0..%d", path, i / 3 + 1,
+                    tri[i], n_points - 1);
+            free(tri);
+            return AUFACE_ERR_FORMAT;
+        }
+    }
+    skip_space(&r);
+    if (*r.p != '\0') {
+        free(tri);
+        return au_fail(err, AUFACE_ERR_FORMAT,
+                       "%s: unexpected data after the %d declared triangles: \"%.24s\"", path,
+                       rows, r.p);
+    }
+    t->count = rows;
+    t->tri = tri;
+    return AUFACE_OK;
+}
+
+auface_status au_triangulation_load(au_triangulation *t, const char *path, int n_points,
+                                    au_err *err)
+{
+    if (!t || !path || n_points <= 0) {
+        if (t)
+            t->count = 0, t->tri = NULL;
+        return au_fail(err, AUFACE_ERR_ARG, "au_triangulation_load: invalid argument%s%s",
+                       path ? " for " : "", path ? path : "");
+    }
+    t->count = 0;
+    t->tri = NULL;
+    char *text;
+    auface_status st = read_text_file(path, &text, err);
+    if (st != AUFACE_OK)
+        return st;
+    st = parse_triangulation(t, text, path, n_points, err);
+    free(text);
+    return st;
+}
+
+void au_triangulation_free(au_triangulation *t)
+{
+    if (!t)
+        return;
+    free(t->tri);
+    t->tri = NULL;
+    t->count = 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * PAW mask
+ * --------------------------------------------------------------------------------------- */
+
+/* PAW::sameSide(x0, y0, x1, y1, x2, y2, x3, y3): is (x0, y0) on the same side of the line
+ * through (x2, y2)-(x3, y3) as (x1, y1)? All float; zero counts as the same side. */
+static int same_side(float x0, float y0, float x1, float y1, float x2, float y2, float x3,
+                     float y3)
+{
+    float x = (x3 - x2) * (y0 - y2) - (x0 - x2) * (y3 - y2);
+    float y = (x3 - x2) * (y1 - y2) - (x1 - x2) * (y3 - y2);
+    return x * y >= 0;
+}
+
+/* PAW::pointInTriangle: the three half-plane tests, in OpenFace's order. */
+static int point_in_triangle(float x0, float y0, float x1, float y1, float x2, float y2,
+                             float x3, float y3)
+{
+    int same_1 = same_side(x0, y0, x1, y1, x2, y2, x3, y3);
+    int same_2 = same_side(x0, y0, x2, y2, x1, y1, x3, y3);
+    int same_3 = same_side(x0, y0, x3, y3, x1, y1, x2, y2);
+    return same_1 && same_2 && same_3;
+}
+
+/* Triangles whose geometry is precomputed on the stack by au_paw_mask (the real
+ * triangulation has 111); any further ones are computed on the fly, with the same result. */
+#define PAW_CACHED_TRIANGLES 256
+
+/* PAW "triangle_points": the vertices x_j, y_j, x_k, y_k, x_l, y_l and the bounding box.
+ * OpenFace takes the box with cv::minMaxIdx over the three float coordinates (in double)
+ * and stores it back as float: the same as float min/max. */
+typedef struct tri_geom {
+    float v[6];
+    float min_x, min_y, max_x, max_y;
+} tri_geom;
+
+static float min3(float a, float b, float c)
+{
+    float m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+static float max3(float a, float b, float c)
+{
+    float m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+static void triangle_geometry(const au_triangulation *t, const float *pts2n, int n, int i,
+                              tri_geom *g)
+{
+    for (int c = 0; c < 3; c++) {
+        int idx = t->tri[3 * i + c];
+        g->v[2 * c] = pts2n[idx];
+        g->v[2 * c + 1] = pts2n[n + idx];
+    }
+    g->min_x = min3(g->v[0], g->v[2], g->v[4]);
+    g->max_x = max3(g->v[0], g->v[2], g->v[4]);
+    g->min_y = min3(g->v[1], g->v[3], g->v[5]);
+    g->max_y = max3(g->v[1], g->v[3], g->v[5]);
+}
+
+typedef struct tri_set {
+    const au_triangulation *t;
+    const float *pts2n;
+    int n;
+    int cached; /* triangles 0..cached-1 are in cache */
+    const tri_geom *cache;
+} tri_set;
+
+/* Geometry of triangle i: from the cache, or computed into `tmp`. */
+static const tri_geom *get_triangle(const tri_set *s, int i, tri_geom *tmp)
+{
+    if (i < s->cached)
+        return &s->cache[i];
+    triangle_geometry(s->t, s->pts2n, s->n, i, tmp);
+    return tmp;
+}
+
+static int in_triangle(const tri_geom *g, float x0, float y0)
+{
+    return point_in_triangle(x0, y0, g->v[0], g->v[1], g->v[2], g->v[3], g->v[4], g->v[5]);
+}
+
+static int outside_box(const tri_geom *g, float x0, float y0)
+{
+    return g->max_x < x0 || g->min_x > x0 || g->max_y < y0 || g->min_y > y0;
+}
+
+/* PAW::findTriangle(point, control_points, guess): the guessed triangle first (no bounding
+ * box test), then all triangles in order, skipping those whose bounding box excludes the
+ * point; returns the first that contains it, or -1.
+ * `rows` lists, in increasing order, the cached triangles whose y-range contains the row
+ * of the point: the others would fail the bounding-box test anyway, so scanning only them
+ * (then the uncached ones, which all have larger indices) gives the same answer. */
+static int find_triangle(const tri_set *s, const int *rows, int n_rows, float x0, float y0,
+                         int guess)
+{
+    tri_geom tmp;
+    if (guess != -1 && in_triangle(get_triangle(s, guess, &tmp), x0, y0))
+        return guess;
+    for (int k = 0; k < n_rows; k++) {
+        const tri_geom *g = &s->cache[rows[k]];
+        if (!outside_box(g, x0, y0) && in_triangle(g, x0, y0))
+            return rows[k];
+    }
+    for (int i = s->cached; i < s->t->count; i++) {
+        triangle_geometry(s->t, s->pts2n, s->n, i, &tmp);
+        if (!outside_box(&tmp, x0, y0) && in_triangle(&tmp, x0, y0))
+            return i;
+    }
+    return -1;
+}
+
+void au_paw_mask(const au_triangulation *t, const float *pts2n, int n, int w, int h,
+                 uint8_t *mask)
+{
+    if (w <= 0 || h <= 0)
+        return;
+    memset(mask, 0, (size_t)w * (size_t)h);
+    if (!t || t->count <= 0 || !pts2n)
+        return;
+    tri_geom cache[PAW_CACHED_TRIANGLES];
+    int rows[PAW_CACHED_TRIANGLES];
+    tri_set s = {t, pts2n, n, t->count < PAW_CACHED_TRIANGLES ? t->count : PAW_CACHED_TRIANGLES,
+                 cache};
+    for (int i = 0; i < s.cached; i++)
+        triangle_geometry(t, pts2n, n, i, &cache[i]);
+    /* PAW second constructor: curr_tri carries over from pixel to pixel (and row to row);
+     * the sample point is (x + min_x, y + min_y) with min_x = min_y = 0. */
+    int curr_tri = -1;
+    for (int y = 0; y < h; y++) {
+        float y0 = (float)y;
+        int n_rows = 0;
+        for (int i = 0; i < s.cached; i++)
+            if (!(cache[i].max_y < y0 || cache[i].min_y > y0))
+                rows[n_rows++] = i;
+        for (int x = 0; x < w; x++) {
+            curr_tri = find_triangle(&s, rows, n_rows, (float)x, y0, curr_tri);
+            if (curr_tri != -1)
+                mask[(size_t)y * (size_t)w + (size_t)x] = 1;
+        }
+    }
+}
+
+void au_apply_mask_u8c3(uint8_t *img, int w, int h, size_t stride, const uint8_t *mask)
+{
+    for (int y = 0; y < h; y++) {
+        uint8_t *row = img + (size_t)y * stride;
+        const uint8_t *m = mask + (size_t)y * (size_t)w;
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++) {
+                /* cv::multiply(..., scale 1, CV_8U): saturate_cast<uchar>(v·m). */
+                unsigned v = (unsigned)row[3 * x + c] * m[x];
+                row[3 * x + c] = (uint8_t)(v > 255 ? 255 : v);
+            }
+    }
+}

@@ -1,0 +1,35 @@
+/* OpenFace point distribution model (PDM): loading and shape synthesis.
+ * File format and semantics: OpenFace PDM.cpp (PDM::Read, CalcShape3D, CalcShape2D).
+ * Shapes are planar, as in OpenFace: 2D = [x0..x(n-1), y0..y(n-1)], 3D = [X.., Y.., Z..]. */
+#ifndef AU_FACE_PDM_H
+#define AU_FACE_PDM_H
+
+#include "common/error.h"
+
+#define AU_PDM_MAX_POINTS 68
+#define AU_PDM_MAX_MODES 40
+
+typedef struct au_pdm {
+    int n;          /* landmarks (68) */
+    int m;          /* modes (34) */
+    float *mean;    /* 3n: mean shape, [X.., Y.., Z..], values rounded to float as OpenFace */
+    float *pc;      /* 3n x m, row-major: principal components (row r = coordinate r of mean) */
+    float *eig;     /* m: eigenvalues (variances) of the modes */
+} au_pdm;
+
+/* Reads an OpenFace PDM text file (three "#"-commented matrices: mean 3n x 1, components
+ * 3n x m, eigenvalues 1 x m). Rejects truncated or inconsistent files with a message
+ * naming the file and the matrix. */
+auface_status au_pdm_load(au_pdm *pdm, const char *path, au_err *err);
+
+void au_pdm_free(au_pdm *pdm);
+
+/* out3n = mean + pc * p_local (float, OpenFace CalcShape3D). */
+void au_pdm_shape3d(const au_pdm *pdm, const float *p_local, float *out3n);
+
+/* Weak-perspective projection (OpenFace CalcShape2D): global = (s, rx, ry, rz, tx, ty);
+ * out2n planar. */
+void au_pdm_shape2d(const au_pdm *pdm, const float global[6], const float *p_local,
+                    float *out2n);
+
+#endif

@@ -1,0 +1,29 @@
+/* Head pose and 3D landmarks as OpenFace writes them in the CSV (PIPELINE_SPEC §13):
+ * LandmarkDetectorFunc.cpp GetPose (solvePnP refinement from the PDM fit) and
+ * LandmarkDetectorModel.cpp CLNF::GetShape. */
+#ifndef AU_FACE_POSE_H
+#define AU_FACE_POSE_H
+
+#include "face/pdm.h"
+
+typedef struct au_camera {
+    float fx, fy, cx, cy;
+} au_camera;
+
+/* OpenFace's default intrinsics for a width x height frame (SequenceCapture):
+ * fx = fy = (500·w/640 + 500·h/480)/2, cx = w/2, cy = h/2. */
+au_camera au_camera_default(int width, int height);
+
+/* pose = (Tx, Ty, Tz, Rx, Ry, Rz): translation in mm and Euler angles in radians of the
+ * head, refined by minimising the reprojection error of the 3D PDM shape (mean + pc·p,
+ * unrotated) onto `landmarks2n`, starting from the weak-perspective fit `global`. All zeros
+ * when global[0] (the scale) is 0. */
+void au_head_pose(const au_pdm *pdm, const float global[6], const float *p_local,
+                  const float *landmarks2n, au_camera cam, double pose[6]);
+
+/* out3n (planar X.., Y.., Z..): the fitted 3D shape rotated by the pose, placed at depth
+ * fx/s, with X and Y back-projected through the detected 2D landmarks. */
+void au_landmarks_3d(const au_pdm *pdm, const float global[6], const float *p_local,
+                     const float *landmarks2n, au_camera cam, float *out3n);
+
+#endif

@@ -1,0 +1,150 @@
+#include "face/similarity.h"
+
+#include <math.h>
+
+#include "math/svd.h"
+
+/* Face_utils.cpp extract_rigid_points: "the more stable/rigid points under changes of
+ * expression (some face outline, eyes, and nose)", used when the shapes have 68 points. */
+static const int RIGID_POINTS[] = {1,  2,  3,  4,  12, 13, 14, 15, 27, 28, 29, 31,
+                                   32, 33, 34, 35, 36, 39, 40, 41, 42, 45, 46, 47};
+#define NUM_RIGID ((int)(sizeof RIGID_POINTS / sizeof RIGID_POINTS[0]))
+#define RIGID_SHAPE_POINTS 68
+
+/* A point set as two float columns (the N x 2 cv::Mat_<float> of OpenFace). */
+typedef struct point_set {
+    int count;
+    float x[AU_PDM_MAX_POINTS];
+    float y[AU_PDM_MAX_POINTS];
+} point_set;
+
+/* cv::mean of a float column, stored as float: the sum of the values is accumulated in
+ * double (exact for landmark coordinates, so the order does not matter) and divided by
+ * the count. */
+static float column_mean(const float *v, int count)
+{
+    double s = 0;
+    for (int i = 0; i < count; i++)
+        s += v[i];
+    return (float)(s / count);
+}
+
+/* AlignShapesWithScale, normalisation of one set: subtract the float means (float
+ * arithmetic), then the RMS radius s = (float)sqrt(cv::sum(float squares)/N), the sum
+ * in double in row order; finally multiply by (float)(1/s) (Mat / s is a convertTo with
+ * alpha = 1/s, applied as a float). Returns s. */
+static float normalise_set(point_set *ps)
+{
+    const int n = ps->count;
+    const float mx = column_mean(ps->x, n), my = column_mean(ps->y, n);
+    double sum_sq = 0;
+    for (int i = 0; i < n; i++) {
+        ps->x[i] = ps->x[i] - mx;
+        ps->y[i] = ps->y[i] - my;
+        const float sx = ps->x[i] * ps->x[i], sy = ps->y[i] * ps->y[i];
+        sum_sq += sx;
+        sum_sq += sy;
+    }
+    const float s = (float)sqrt(sum_sq / n);
+    const float inv = (float)(1.0 / (double)s);
+    for (int i = 0; i < n; i++) {
+        ps->x[i] = ps->x[i] * inv;
+        ps->y[i] = ps->y[i] * inv;
+    }
+    return s;
+}
+
+/* AlignShapesKabsch2D(a, b) for centred, normalised sets: the rotation R (2x2 row-major)
+ * that best maps a onto b without reflection. The products are OpenCV gemm calls on
+ * float matrices (double accumulation, rounded to float). */
+static void kabsch_2d(const point_set *a, const point_set *b, float R[4])
+{
+    /* aᵀ·b: element (i, j) = Σ_k a[k][i]·b[k][j], in double, k in order */
+    const float *acol[2] = {a->x, a->y}, *bcol[2] = {b->x, b->y};
+    float M[4];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            double s = 0;
+            for (int k = 0; k < a->count; k++)
+                s += (double)acol[i][k] * bcol[j][k];
+            M[2 * i + j] = (float)s;
+        }
+
+    float w[2], u[4], vt[4];
+    au_svd_f32(M, 2, w, u, vt);
+
+    /* d = det(V·Uᵀ), V·Uᵀ from a gemm (rounded to float), determinant in double */
+    float D[4];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            double s = 0;
+            s += (double)vt[i] * u[2 * j];
+            s += (double)vt[2 + i] * u[2 * j + 1];
+            D[2 * i + j] = (float)s;
+        }
+    const double d = (double)D[0] * D[3] - (double)D[1] * D[2];
+    const float corr1 = d > 0 ? 1.0f : -1.0f;
+
+    /* R = (V·corr)·Uᵀ: V·corr is exact (a column sign), then a double dot product */
+    const float Vc[4] = {vt[0], vt[2] * corr1, vt[1], vt[3] * corr1};
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            double s = 0;
+            s += (double)Vc[2 * i] * u[2 * j];
+            s += (double)Vc[2 * i + 1] * u[2 * j + 1];
+            R[2 * i + j] = (float)s;
+        }
+}
+
+void au_align_similarity_warp(const au_pdm *pdm, const float *landmarks2n, float tx, float ty,
+                              float sim_scale, int out_w, int out_h, float warp[6])
+{
+    const int n = pdm->n;
+    const int use_rigid = n == RIGID_SHAPE_POINTS;
+    const int count = use_rigid ? NUM_RIGID : n;
+    point_set src, dst;
+    src.count = dst.count = count;
+    for (int k = 0; k < count; k++) {
+        const int i = use_rigid ? RIGID_POINTS[k] : k;
+        src.x[k] = landmarks2n[i];
+        src.y[k] = landmarks2n[n + i];
+        /* pdm.mean_shape * sim_scale: convertTo with the scale as a float */
+        dst.x[k] = pdm->mean[i] * sim_scale;
+        dst.y[k] = pdm->mean[n + i] * sim_scale;
+    }
+
+    const float s_src = normalise_set(&src);
+    const float s_dst = normalise_set(&dst);
+    const float s = s_dst / s_src;
+    float R[4];
+    kabsch_2d(&src, &dst, R);
+    float A[4];
+    for (int i = 0; i < 4; i++)
+        A[i] = s * R[i];
+
+    /* cv::Matx22f * cv::Vec2f, then the centring with integer halves */
+    float T0 = A[0] * tx, T1 = A[2] * tx;
+    T0 = T0 + A[1] * ty;
+    T1 = T1 + A[3] * ty;
+    warp[0] = A[0];
+    warp[1] = A[1];
+    warp[2] = -T0 + (float)(out_w / 2);
+    warp[3] = A[2];
+    warp[4] = A[3];
+    warp[5] = -T1 + (float)(out_h / 2);
+}
+
+void au_warp_points(const float warp[6], const float *pts2n, int n, float *out2n)
+{
+    for (int i = 0; i < n; i++) {
+        const double x = pts2n[i], y = pts2n[n + i];
+        double sx = 0, sy = 0;
+        sx += x * warp[0];
+        sx += y * warp[1];
+        sy += x * warp[3];
+        sy += y * warp[4];
+        const float px = (float)sx, py = (float)sy;
+        out2n[i] = px + warp[2];
+        out2n[n + i] = py + warp[5];
+    }
+}

@@ -1,0 +1,91 @@
+/* Public API: configuration, pipeline lifetime, error texts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/models_dir.h"
+#include "pipeline/pipeline_internal.h"
+
+const char *auface_version(void)
+{
+    return "0.1.0";
+}
+
+const char *auface_strerror(auface_status status)
+{
+    switch (status) {
+    case AUFACE_OK: return "success";
+    case AUFACE_ERR_ARG: return "invalid argument";
+    case AUFACE_ERR_NOMEM: return "out of memory";
+    case AUFACE_ERR_IO: return "file input/output error";
+    case AUFACE_ERR_FORMAT: return "malformed or truncated file";
+    case AUFACE_ERR_MODELS: return "model folder missing or incomplete";
+    case AUFACE_ERR_VIDEO: return "video could not be opened or decoded";
+    case AUFACE_ERR_LANDMARKS: return "landmark file does not match the input";
+    case AUFACE_ERR_UNSUPPORTED: return "not supported";
+    case AUFACE_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+void auface_config_default(auface_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->outputs = AUFACE_OUT_ALL;
+}
+
+const char *auface_pipeline_errmsg(const auface_pipeline *p)
+{
+    return p ? p->err.msg : "";
+}
+
+static auface_status load_face_models(auface_pipeline *p)
+{
+    auface_status st = au_pdm_load(&p->pdm, au_models_pdm_path(p->models), &p->err);
+    if (st != AUFACE_OK)
+        return st;
+    st = au_triangulation_load(&p->tris, au_models_triangulation_path(p->models), p->pdm.n,
+                               &p->err);
+    if (st != AUFACE_OK)
+        return st;
+    return au_face_extractor_init(&p->extractor, &p->pdm, &p->tris, &p->err);
+}
+
+auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline **out)
+{
+    if (!out)
+        return AUFACE_ERR_ARG;
+    *out = NULL;
+    auface_pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return AUFACE_ERR_NOMEM;
+    *out = p;
+    if (!cfg)
+        return au_fail(&p->err, AUFACE_ERR_ARG, "auface_pipeline_create: config is NULL");
+    p->cfg = *cfg;
+    p->cfg.models_dir = NULL; /* the caller's string need not outlive the call */
+    if (!(p->features = malloc(sizeof *p->features)))
+        return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory");
+    auface_status st = au_models_dir_find(cfg->models_dir, p->models_dir,
+                                          sizeof p->models_dir, &p->err);
+    if (st != AUFACE_OK)
+        return st;
+    char au_dir[4200];
+    snprintf(au_dir, sizeof au_dir, "%s/openface/AU_predictors", p->models_dir);
+    st = au_models_load(&p->models, au_dir, cfg->au_static, &p->err);
+    if (st != AUFACE_OK)
+        return st;
+    return load_face_models(p);
+}
+
+void auface_pipeline_destroy(auface_pipeline *p)
+{
+    if (!p)
+        return;
+    au_face_extractor_release(&p->extractor);
+    au_triangulation_free(&p->tris);
+    au_pdm_free(&p->pdm);
+    au_models_free(p->models);
+    free(p->features);
+    free(p);
+}

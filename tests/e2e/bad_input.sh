@@ -1,0 +1,62 @@
+# Bad input never crashes or silently writes a wrong file: each case exits non-zero with a
+# message naming the problem, and frames that could be processed are still written.
+source "$(dirname "$0")/lib.sh"
+LMS="$REF/default/default_landmarks.csv"
+VIDEO="$MEDIA/default.wmv"
+
+expect_failure "unknown flag" "unknown option '--frobnicate'" "$AUFACE" --frobnicate
+expect_failure "no input" "no input" "$AUFACE" --output "$WORK/x.csv"
+expect_failure "missing value" "--output needs a value" "$AUFACE" --video "$VIDEO" --output
+expect_failure "missing video" "$WORK/nope.avi" \
+  "$AUFACE" --video "$WORK/nope.avi" --landmarks-from "$LMS" --output "$WORK/x.csv" --models "$MODELS"
+[ ! -e "$WORK/x.csv" ] || fail "missing video left an output file"
+
+echo "this is not a video" > "$WORK/text.avi"
+expect_failure "text file as video" "$WORK/text.avi" \
+  "$AUFACE" --video "$WORK/text.avi" --landmarks-from "$LMS" --output "$WORK/x.csv" --models "$MODELS"
+[ ! -e "$WORK/x.csv" ] || fail "unreadable video left an output file"
+
+expect_failure "missing model folder" "$WORK/nomodels" \
+  "$AUFACE" --video "$VIDEO" --landmarks-from "$LMS" --output "$WORK/x.csv" --models "$WORK/nomodels"
+
+# A model folder with one truncated .dat file.
+mkdir -p "$WORK/models/openface"
+cp -r "$MODELS/openface/AU_predictors" "$WORK/models/openface/"
+chmod -R u+w "$WORK/models"
+dat="$WORK/models/openface/AU_predictors/svr_combined/AU_12_static_intensity_comb.dat"
+head -c 1000 "$dat" > "$dat.tmp" && mv "$dat.tmp" "$dat"
+expect_failure "truncated model" "AU_12_static_intensity_comb.dat" \
+  "$AUFACE" --video "$VIDEO" --landmarks-from "$LMS" --output "$WORK/x.csv" --models "$WORK/models"
+
+# A PDM that stops in the middle of the components.
+cp -r "$MODELS/openface/AU_predictors" "$WORK/models/openface/" && chmod -R u+w "$WORK/models"
+pdm="$WORK/models/openface/AU_predictors/In-the-wild_aligned_PDM_68.txt"
+head -n 300 "$pdm" > "$pdm.tmp" && mv "$pdm.tmp" "$pdm"
+expect_failure "truncated PDM" "In-the-wild_aligned_PDM_68.txt" \
+  "$AUFACE" --video "$VIDEO" --landmarks-from "$LMS" --output "$WORK/x.csv" --models "$WORK/models"
+
+# A landmark file with fewer rows than the video: the covered frames are still written.
+head -n 101 "$LMS" > "$WORK/short.csv"
+expect_failure "short landmark file" "has landmarks for 100 frames" \
+  "$AUFACE" --video "$VIDEO" --landmarks-from "$WORK/short.csv" --output "$WORK/short_out.csv" --models "$MODELS"
+rows=$(($(wc -l < "$WORK/short_out.csv") - 1))
+[ "$rows" -eq 100 ] || fail "short landmark file: expected 100 rows written, found $rows"
+echo "ok: 100 frames written before the error"
+
+# A landmark file without the y_ columns.
+cut -d, -f1-73 "$LMS" > "$WORK/noy.csv"
+expect_failure "landmark file without y columns" "y_0" \
+  "$AUFACE" --video "$VIDEO" --landmarks-from "$WORK/noy.csv" --output "$WORK/x.csv" --models "$MODELS"
+
+# A video cut off in the middle: the decodable frames are processed and written.
+head -c 1000000 "$VIDEO" > "$WORK/cut.wmv"
+"$AUFACE" --video "$WORK/cut.wmv" --landmarks-from "$LMS" --output "$WORK/cut.csv" \
+  --models "$MODELS" --quiet || true
+[ -s "$WORK/cut.csv" ] || fail "truncated video: no output written"
+rows=$(($(wc -l < "$WORK/cut.csv") - 1))
+[ "$rows" -gt 50 ] && [ "$rows" -lt 288 ] || fail "truncated video: unexpected $rows rows"
+echo "ok: truncated video gave $rows rows"
+
+# No temporary files are left behind in the output folder.
+if ls "$WORK" | grep -q '\.tmp'; then fail "temporary files left: $(ls "$WORK")"; fi
+echo "bad_input: all cases passed"
