@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libavutil/log.h>
+
 #include "auface.h"
 #include "cli_args.h"
 
@@ -80,6 +82,10 @@ int main(int argc, char **argv)
         printf("auface %s\n", auface_version());
         return 0;
     }
+
+    /* auface reports decoding problems itself, naming the file; FFmpeg's own console
+     * chatter (process-wide, so set here and not in the library) would only add noise. */
+    av_log_set_level(AV_LOG_FATAL);
 
     auface_config cfg;
     auface_config_default(&cfg);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Column roles; other values 0..135 are positions in the planar landmark vector. */
-enum { COL_IGNORED = -1, COL_FRAME = 2 * AU_LANDMARK_CSV_POINTS, COL_SUCCESS };
+enum { COL_IGNORED = -1, COL_FRAME = 2 * AU_LANDMARK_CSV_POINTS, COL_SUCCESS, COL_CONFIDENCE };
 
 struct au_landmark_csv {
     FILE *f;
@@ -20,7 +20,8 @@ struct au_landmark_csv {
     long rows;           /* data rows returned so far */
     int ncols;           /* fields per line (from the header) */
     int *role;           /* ncols entries: COL_IGNORED, COL_FRAME, COL_SUCCESS or 0..135 */
-    int has_frame, has_success;
+    int has_frame, has_success, has_confidence;
+    double confidence;   /* of the last row read */
     locale_t c_locale;
 };
 
@@ -89,6 +90,8 @@ static int column_role(const char *b, const char *e)
         return COL_FRAME;
     if (n == 7 && memcmp(b, "success", 7) == 0)
         return COL_SUCCESS;
+    if (n == 10 && memcmp(b, "confidence", 10) == 0)
+        return COL_CONFIDENCE;
     if (n < 3 || n > 4 || (b[0] != 'x' && b[0] != 'y') || b[1] != '_')
         return COL_IGNORED;
     int idx = 0;
@@ -138,12 +141,15 @@ static auface_status parse_header(au_landmark_csv *r, au_err *err)
         int role = column_role(nb, ne);
         /* the first column of a name wins; later duplicates are ignored */
         if ((role == COL_FRAME && r->has_frame) || (role == COL_SUCCESS && r->has_success) ||
+            (role == COL_CONFIDENCE && r->has_confidence) ||
             (role >= 0 && role < COL_FRAME && found[role]))
             role = COL_IGNORED;
         if (role == COL_FRAME)
             r->has_frame = 1;
         else if (role == COL_SUCCESS)
             r->has_success = 1;
+        else if (role == COL_CONFIDENCE)
+            r->has_confidence = 1;
         else if (role >= 0)
             found[role] = 1;
         r->role[c] = role;
@@ -237,9 +243,13 @@ static int parse_field(au_landmark_csv *r, int col, char *b, char *e, long *fram
     }
     char saved = *te;
     *te = '\0';
-    if (role == COL_FRAME || role == COL_SUCCESS) {
+    if (role == COL_FRAME || role == COL_SUCCESS || role == COL_CONFIDENCE) {
         double v = strtod(tb, NULL);
         *te = saved;
+        if (role == COL_CONFIDENCE) {
+            r->confidence = v;
+            return 0;
+        }
         if (role == COL_SUCCESS) {
             *success = v != 0.0;
             return 0;
@@ -274,6 +284,7 @@ static int parse_row(au_landmark_csv *r, long *frame_number, int *success, float
     }
     *frame_number = r->rows + 1;
     *success = 1;
+    r->confidence = 0.0;
     char *b = r->line;
     for (int c = 0; c < r->ncols; c++) {
         char *e = strchr(b, ',');
@@ -312,6 +323,12 @@ int au_landmark_csv_next(au_landmark_csv *r, long *frame_number, int *success,
     if (ret == 1)
         r->rows++;
     return ret;
+}
+
+int au_landmark_csv_confidence(const au_landmark_csv *r, double *confidence)
+{
+    *confidence = r->confidence;
+    return r->has_confidence;
 }
 
 long au_landmark_csv_line(const au_landmark_csv *r)

@@ -41,6 +41,10 @@ int au_landmark_csv_next(au_landmark_csv *r, long *frame_number, int *success,
 /* 1-based number of the line last read (0 before the header). */
 long au_landmark_csv_line(const au_landmark_csv *r);
 
+/* Stores the `confidence` value of the row last returned by au_landmark_csv_next and
+ * returns 1; returns 0 when the file has no confidence column. */
+int au_landmark_csv_confidence(const au_landmark_csv *r, double *confidence);
+
 /* Closes the file and frees the reader. NULL is a no-op. */
 void au_landmark_csv_close(au_landmark_csv *r);
 

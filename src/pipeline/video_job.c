@@ -122,6 +122,14 @@ static auface_status write_aligned(job_state *js, long frame_number, const uint8
     return au_bmp_write(path, face, AU_ALIGN_SIZE, AU_ALIGN_SIZE, AU_ALIGN_SIZE * 3, &js->p->err);
 }
 
+/* The replayed file's confidence when it has one (OpenFace's detection_certainty),
+ * otherwise 1 for a face and 0 without. */
+static double replay_confidence(const job_state *js, int success)
+{
+    double c;
+    return au_landmark_csv_confidence(js->lms, &c) ? c : (success ? 1.0 : 0.0);
+}
+
 static auface_status process_frame(job_state *js, const au_frame *frame)
 {
     auface_pipeline *p = js->p;
@@ -142,7 +150,7 @@ static auface_status process_frame(job_state *js, const au_frame *frame)
         .frame = frame->index + 1,
         .face_id = 0,
         .timestamp = frame->timestamp,
-        .confidence = success ? 1.0 : 0.0,
+        .confidence = replay_confidence(js, success),
         .success = success,
         .pose = f->pose,
         .landmarks2d = lm,
@@ -207,6 +215,29 @@ static void close_job(job_state *js)
     au_source_close(js->src);
 }
 
+/* At the end of the input: frames the decoder skipped, or landmark rows left over (a
+ * truncated video, or the wrong landmark file), make the job fail after its frames are
+ * written. */
+static auface_status check_input_end(job_state *js)
+{
+    auface_pipeline *p = js->p;
+    long skipped = au_source_corrupt_frames(js->src);
+    if (skipped > 0)
+        return au_fail(&p->err, AUFACE_ERR_VIDEO,
+                       "%s: %ld frame(s) could not be decoded and were skipped; the %ld "
+                       "decodable frames were processed", js->job->input, skipped, js->frames);
+    long frame_number;
+    int success;
+    float lm[2 * AU_PDM_MAX_POINTS];
+    au_err probe;
+    if (au_landmark_csv_next(js->lms, &frame_number, &success, lm, &probe) != 0)
+        return au_fail(&p->err, AUFACE_ERR_LANDMARKS,
+                       "%s: the video ended after %ld frames but %s has more rows: is the video "
+                       "truncated, or is this the landmark file of another video?",
+                       js->job->input, js->frames, js->job->landmarks_csv);
+    return AUFACE_OK;
+}
+
 static auface_status run_frames(job_state *js, auface_progress_fn progress, void *user)
 {
     auface_pipeline *p = js->p;
@@ -219,7 +250,7 @@ static auface_status run_frames(job_state *js, auface_progress_fn progress, void
             return AUFACE_OK;
         int r = au_source_next(js->src, &frame, &p->err);
         if (r == 0)
-            return AUFACE_OK;
+            return check_input_end(js);
         if (r < 0)
             return p->err.status ? p->err.status : AUFACE_ERR_VIDEO;
         auface_status st = process_frame(js, &frame);

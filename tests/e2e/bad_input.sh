@@ -50,8 +50,9 @@ expect_failure "landmark file without y columns" "y_0" \
 
 # A video cut off in the middle: the decodable frames are processed and written.
 head -c 1000000 "$VIDEO" > "$WORK/cut.wmv"
-"$AUFACE" --video "$WORK/cut.wmv" --landmarks-from "$LMS" --output "$WORK/cut.csv" \
-  --models "$MODELS" --quiet || true
+expect_failure "truncated video" "video ended after" \
+  "$AUFACE" --video "$WORK/cut.wmv" --landmarks-from "$LMS" --output "$WORK/cut.csv" \
+  --models "$MODELS" --quiet
 [ -s "$WORK/cut.csv" ] || fail "truncated video: no output written"
 rows=$(($(wc -l < "$WORK/cut.csv") - 1))
 [ "$rows" -gt 50 ] && [ "$rows" -lt 288 ] || fail "truncated video: unexpected $rows rows"
