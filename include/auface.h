@@ -81,6 +81,12 @@ enum {
     AUFACE_OUT_ALL = 0x1f
 };
 
+/* Face detector used to find (and re-find) the face when auface places its own landmarks. */
+typedef enum auface_detector {
+    AUFACE_DETECTOR_RETINAFACE = 0,  /* RetinaFace mobilenet0.25 (default) */
+    AUFACE_DETECTOR_YUNET            /* YuNet 2023mar: faster, slightly less robust */
+} auface_detector;
+
 typedef struct auface_config {
     /* Model folder laid out as auface's models/ (openface/AU_predictors/…). NULL searches
      * $AUFACE_MODELS, ./models, ../shared/models, then the install prefix. */
@@ -90,6 +96,12 @@ typedef struct auface_config {
     int au_static;
     /* Bitwise OR of AUFACE_OUT_* (default AUFACE_OUT_ALL). */
     unsigned outputs;
+    /* Face detector (default AUFACE_DETECTOR_RETINAFACE). */
+    auface_detector detector;
+    /* Own landmarks: the detector runs on every detect_interval-th frame and whenever the
+     * tracked landmarks stop fitting a face; in between, each frame is cropped from the
+     * previous frame's landmarks. 1 = detect on every frame. Default 30. */
+    int detect_interval;
 } auface_config;
 
 /* Fills `cfg` with the defaults described above. */

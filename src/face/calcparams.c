@@ -174,14 +174,17 @@ static void compute_gradient(const float *J, int rows, int cols, const float *re
 }
 
 /* H = JᵀJ + Λ is computed by OpenFace with OpenBLAS sgemm_ (beta = 1 onto the matrix Λ of
- * the regularisation; alpha = 1). The summation order is that of the SGEMM micro-kernel
- * OpenBLAS 0.3.x selects on AVX2 cores (Haswell and Zen: kernel/x86_64/
- * sgemm_kernel_8x4_haswell_2.c with the level-3 driver's 12/8/4-column panels); other
- * cores (AVX-512, older) order the sums differently. Every element is a chain of float
- * fused multiply-adds over k = 0..K-1, except in the tiles the kernel computes with two
- * accumulators (k even / k odd within blocks of 8, the remaining k in the first one), whose
- * sum is then formed; the result is added to Λ (C = fma(acc, alpha, C)). This was checked
- * bit for bit against OpenBLAS 0.3.21 (Haswell and Zen kernels). */
+ * the regularisation; alpha = 1), so its summation order is the BLAS kernel's. This follows
+ * the SGEMM micro-kernel OpenBLAS 0.3.x selects on AVX2 cores (Haswell and Zen:
+ * kernel/x86_64/sgemm_kernel_8x4_haswell_2.c, fed by driver/level3/level3.c in panels of
+ * 12, 8 or 4 columns). Every element is a chain of float fused multiply-adds over
+ * k = 0..K-1, except in the tiles the kernel computes with two accumulators (k even / k odd
+ * within blocks of 8 k, the remaining k in the first one; the two are then added); the
+ * result is added to Λ (C = fma(acc, alpha, C)). Checked bit for bit against OpenBLAS
+ * 0.3.21 (Haswell and Zen kernels) for every size used here. Assumes a single-threaded
+ * sgemm_, which OpenBLAS uses while M·N·K <= 262144 (interface/gemm.c:
+ * SMP_THRESHOLD_MIN·GEMM_MULTITHREAD_THRESHOLD), i.e. always for the 68-point PDM
+ * (40·40·136); AVX-512 and older cores order the sums differently. */
 
 /* Marks the rows [from, from + count) of columns [c0, c0 + width) as two-accumulator
  * tiles. split[col * P + row] refers to element (row, col) of the column-major C. */
@@ -193,7 +196,8 @@ static void mark_split(unsigned char *split, int P, int c0, int width, int from,
 }
 
 /* The tiles of a P x P sgemm_ result that sgemm_kernel_8x4_haswell_2.c accumulates with
- * two partial sums (COMPUTE_H_m8n6, COMPUTE_T_m8n6 and COMPUTE_m8n4 with K >= 8). */
+ * two partial sums (COMPUTE_H_m8n6, COMPUTE_T_m8n6, COMPUTE_m8n4 and COMPUTE_m8n8, whose
+ * loops take two k per step once K >= 8). */
 static void haswell_split_tiles(int P, int K, unsigned char *split)
 {
     memset(split, 0, (size_t)P * P);
@@ -220,39 +224,56 @@ static void haswell_split_tiles(int P, int K, unsigned char *split)
                     break;
                 }
             }
-        } else if (width == 4) {
-            mark_split(split, P, c0, 4, 0, P / 8 * 8); /* COMPUTE_m8n4 on each 8 rows */
+        } else if (width == 4 || width == 8) {
+            /* COMPUTE_m8n4 / COMPUTE_m8n8 on each block of 8 rows */
+            mark_split(split, P, c0, width, 0, P / 8 * 8);
         }
         c0 += width;
     }
 }
 
+/* Σ_k J[k][r]·J[k][c] accumulated as one fused multiply-add chain (split = 0) or as the
+ * even/odd pair of chains of the two-accumulator tiles (split = 1). */
+static inline __attribute__((always_inline)) float hessian_dot(const float *J, int rows,
+                                                                int cols, int r, int c,
+                                                                int split)
+{
+    if (!split) {
+        float acc = 0.0f;
+        for (int k = 0; k < rows; k++)
+            acc = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], acc);
+        return acc;
+    }
+    const int blocked = rows / 8 * 8;
+    float even = 0.0f, odd = 0.0f;
+    int k = 0;
+    for (; k < blocked; k += 2) {
+        even = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], even);
+        odd = fmaf(J[(size_t)(k + 1) * cols + r], J[(size_t)(k + 1) * cols + c], odd);
+    }
+    for (; k < rows; k++)
+        even = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], even);
+    return even + odd;
+}
+
+/* Cloned for FMA hardware, where fmaf becomes one instruction instead of a libm call; fmaf
+ * is exactly rounded either way, so both clones give the same bits. */
+__attribute__((target_clones("fma", "default")))
 static void compute_hessian(const float *J, int rows, int cols, const float *reg, float *H)
 {
     unsigned char split[MAX_PARAMS * MAX_PARAMS];
     haswell_split_tiles(cols, rows, split);
-    const int blocked = rows / 8 * 8;
-    for (int c = 0; c < cols; c++) {     /* column of the column-major C */
-        for (int r = 0; r < cols; r++) { /* row of C: C(r, c) = Σ_k J[k][r]·J[k][c] */
-            float acc;
-            if (!split[c * cols + r]) {
-                acc = 0.0f;
-                for (int k = 0; k < rows; k++)
-                    acc = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], acc);
-            } else {
-                float even = 0.0f, odd = 0.0f;
-                int k = 0;
-                for (; k < blocked; k += 2) {
-                    even = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], even);
-                    odd = fmaf(J[(size_t)(k + 1) * cols + r], J[(size_t)(k + 1) * cols + c], odd);
-                }
-                for (; k < rows; k++)
-                    even = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], even);
-                acc = even + odd;
-            }
+    /* C(r, c) is stored at row-major H[c][r]; C(r, c) and C(c, r) have the same products,
+     * so they are equal when the kernel accumulates them the same way */
+    for (int c = 0; c < cols; c++) {
+        for (int r = c; r < cols; r++) {
+            const int mode = split[c * cols + r], mirror = split[r * cols + c];
+            const float acc = hessian_dot(J, rows, cols, r, c, mode);
             const float lambda = (r == c && r >= 6) ? reg[r - 6] : 0.0f;
-            /* C(r, c) lives at row-major Hessian[c][r] */
             H[c * cols + r] = lambda + acc;
+            if (r != c)
+                H[r * cols + c] =
+                    mirror == mode ? acc : hessian_dot(J, rows, cols, c, r, mirror);
         }
     }
 }
@@ -359,9 +380,11 @@ int au_calc_params(const au_pdm *pdm, const float *landmarks2n, float global[6],
 {
     fit_state st; /* every entry is written before it is read */
     const int m = pdm->m;
-    memset(local, 0, (size_t)m * sizeof(float));
+    memset(local, 0, (size_t)(m > 0 ? m : 0) * sizeof(float));
     memset(global, 0, 6 * sizeof(float));
 
+    if (pdm->n < 1 || pdm->n > AU_PDM_MAX_POINTS || m < 0 || m > AU_PDM_MAX_MODES)
+        return 0; /* not a PDM au_pdm_load accepts: nothing fits the buffers */
     const int n = select_visible(pdm, landmarks2n, &st);
     if (n == 0)
         return 0;

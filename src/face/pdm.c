@@ -217,12 +217,14 @@ void au_pdm_free(au_pdm *pdm)
     memset(pdm, 0, sizeof *pdm);
 }
 
-/* PDM::CalcShape3D calls OpenBLAS sgemm_ (mean + V·p with beta = 1). Its summation order
- * cannot be read from the source; this follows the usual GEBP micro-kernel: each element
- * is a chain of fused multiply-adds over the modes in order, starting from 0, and the
- * result is added to the mean (C += alpha·acc with alpha = 1). The same model is used for
- * `M + V*p` in CalcParams, which OpenCV hands to cblas_sgemm (204 rows >= 100,
- * hal_internal.cpp HAL_GEMM_SMALL_MATRIX_THRESH). */
+/* PDM::CalcShape3D calls OpenBLAS sgemm_ (mean + V·p with beta = 1, a 1-row product in
+ * BLAS terms). OpenBLAS's AVX2 (Haswell/Zen) SGEMM kernel computes each element as a chain
+ * of fused multiply-adds over the modes in order, starting from 0, and adds it to the mean
+ * (C = fma(acc, alpha, C), alpha = 1); checked bit for bit against OpenBLAS 0.3.21. The
+ * same holds for `M + V*p` in PDM::CalcParams, which OpenCV hands to cblas_sgemm (204 rows
+ * >= 100, hal_internal.cpp HAL_GEMM_SMALL_MATRIX_THRESH). */
+/* Cloned for FMA hardware (fmaf inline instead of a libm call; same bits either way). */
+__attribute__((target_clones("fma", "default")))
 void au_pdm_shape3d(const au_pdm *pdm, const float *p_local, float *out3n)
 {
     const int rows = 3 * pdm->n, m = pdm->m;
@@ -239,6 +241,8 @@ void au_pdm_shape2d(const au_pdm *pdm, const float global[6], const float *p_loc
                     float *out2n)
 {
     const int n = pdm->n;
+    if (n < 1 || n > AU_PDM_MAX_POINTS)
+        return; /* not a PDM au_pdm_load accepts */
     float shape[3 * AU_PDM_MAX_POINTS], R[9];
     const float s = global[0], tx = global[4], ty = global[5];
     au_euler_to_rotation(global + 1, R);

@@ -1,6 +1,7 @@
 #include "face/similarity.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "math/svd.h"
 
@@ -100,6 +101,10 @@ void au_align_similarity_warp(const au_pdm *pdm, const float *landmarks2n, float
                               float sim_scale, int out_w, int out_h, float warp[6])
 {
     const int n = pdm->n;
+    if (n < 1 || n > AU_PDM_MAX_POINTS) {
+        memset(warp, 0, 6 * sizeof(float)); /* not a PDM au_pdm_load accepts */
+        return;
+    }
     const int use_rigid = n == RIGID_SHAPE_POINTS;
     const int count = use_rigid ? NUM_RIGID : n;
     point_set src, dst;

@@ -27,7 +27,8 @@
  *  4. T = A·(tx, ty) in float (cv::Matx), t = (−T0 + out_w/2, −T1 + out_h/2) with integer
  *     halves.
  * tx, ty are the translation of the CalcParams global parameters (global[4], global[5]);
- * OpenFace passes sim_scale = 0.7 and out_w = out_h = 112. */
+ * OpenFace passes sim_scale = 0.7 and out_w = out_h = 112. A PDM with more than
+ * AU_PDM_MAX_POINTS points (never loaded by au_pdm_load) gives an all-zero matrix. */
 void au_align_similarity_warp(const au_pdm *pdm, const float *landmarks2n, float tx, float ty,
                               float sim_scale, int out_w, int out_h, float warp[6]);
 

@@ -57,7 +57,8 @@ static void align_face(au_face_extractor *ex, const uint8_t *bgr, int width, int
 }
 
 void au_face_extract(au_face_extractor *ex, const uint8_t *bgr, int width, int height,
-                     size_t stride, const float *landmarks2n, int success, au_camera cam,
+                     size_t stride, const float *landmarks2n, int success,
+                     const float *fit_global, const float *fit_local, au_camera cam,
                      au_face_features *out)
 {
     const au_pdm *pdm = ex->pdm;
@@ -67,7 +68,12 @@ void au_face_extract(au_face_extractor *ex, const uint8_t *bgr, int width, int h
     memset(out->pose, 0, sizeof out->pose);
     memset(out->landmarks3d, 0, sizeof out->landmarks3d);
     if (success) {
-        au_calc_params(pdm, landmarks2n, out->global, out->local);
+        if (fit_global && fit_local) {
+            memcpy(out->global, fit_global, sizeof out->global);
+            memcpy(out->local, fit_local, sizeof(float) * (size_t)pdm->m);
+        } else {
+            au_calc_params(pdm, landmarks2n, out->global, out->local);
+        }
         align_face(ex, bgr, width, height, stride, landmarks2n, out);
         au_head_pose(pdm, out->global, out->local, landmarks2n, cam, out->pose);
         au_landmarks_3d(pdm, out->global, out->local, landmarks2n, cam, out->landmarks3d);

@@ -43,9 +43,12 @@ void au_face_extractor_release(au_face_extractor *ex);
 
 /* Computes `out` for one frame (BGR, `stride` bytes per row). `landmarks2n` is planar;
  * when `success` is 0 the features are those of a failed frame (black face, zero
- * parameters), as OpenFace does. */
+ * parameters), as OpenFace does. `fit_global`/`fit_local`, when not NULL, are the
+ * CalcParams result for these landmarks already computed by the caller (the tracker fits
+ * them to judge the landmarks); otherwise CalcParams runs here. */
 void au_face_extract(au_face_extractor *ex, const uint8_t *bgr, int width, int height,
-                     size_t stride, const float *landmarks2n, int success, au_camera cam,
+                     size_t stride, const float *landmarks2n, int success,
+                     const float *fit_global, const float *fit_local, au_camera cam,
                      au_face_features *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pipeline/models_dir.h"
+#include "pipeline/tracker.h"
 #include "pipeline/pipeline_internal.h"
 
 const char *auface_version(void)
@@ -32,6 +33,8 @@ void auface_config_default(auface_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->outputs = AUFACE_OUT_ALL;
+    cfg->detector = AUFACE_DETECTOR_RETINAFACE;
+    cfg->detect_interval = AU_TRACK_DETECT_INTERVAL;
 }
 
 const char *auface_pipeline_errmsg(const auface_pipeline *p)
@@ -78,10 +81,39 @@ auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline *
     return load_face_models(p);
 }
 
+static auface_status load_network(auface_pipeline *p, const char *rel, au_nn_model **out)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s", p->models_dir, rel);
+    return au_nn_model_load(out, path, &p->err);
+}
+
+auface_status au_pipeline_load_landmarker(auface_pipeline *p)
+{
+    if (p->pfld)
+        return AUFACE_OK;
+    if (p->cfg.detector != AUFACE_DETECTOR_RETINAFACE)
+        return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED, "only the RetinaFace detector is "
+                       "available in this build");
+    auface_status st = load_network(p, "retinaface/retinaface_mobilenet0.25_640.onnx",
+                                    &p->detector_model);
+    if (st == AUFACE_OK)
+        st = load_network(p, "pfld/pfld_68.onnx", &p->pfld_model);
+    if (st == AUFACE_OK)
+        st = au_retinaface_create(&p->detector, p->detector_model, &p->err);
+    if (st == AUFACE_OK)
+        st = au_pfld_create(&p->pfld, p->pfld_model, &p->err);
+    return st;
+}
+
 void auface_pipeline_destroy(auface_pipeline *p)
 {
     if (!p)
         return;
+    au_pfld_destroy(p->pfld);
+    au_retinaface_destroy(p->detector);
+    au_nn_model_free(p->pfld_model);
+    au_nn_model_free(p->detector_model);
     au_face_extractor_release(&p->extractor);
     au_triangulation_free(&p->tris);
     au_pdm_free(&p->pdm);

@@ -31,9 +31,20 @@ typedef struct job_state {
     FILE *hog;                    /* open temporary .hog, NULL when not asked for */
     const char *reg_names[AU_MAX_AUS];
     const char *class_names[AU_MAX_AUS];
+    au_tracker tracker;          /* own landmarks, when there is no landmark file */
     long frames;
     long succeeded;
 } job_state;
+
+/* One frame's landmarks, from the replayed file or from auface's own tracker. */
+typedef struct frame_landmarks {
+    int success;
+    double confidence;
+    float lm[2 * AU_PDM_MAX_POINTS];
+    const float *fit_global;     /* the tracker's CalcParams, NULL for replay */
+    const float *fit_local;
+    au_track_result track;
+} frame_landmarks;
 
 static double now_seconds(void)
 {
@@ -83,19 +94,19 @@ static auface_status open_inputs(job_state *js)
     auface_status st = au_source_open(&js->src, js->job->input, &p->err);
     if (st != AUFACE_OK)
         return st;
-    if (!js->job->landmarks_csv)
-        return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED,
-                       "%s: auface's own face detection is not available in this build yet; "
-                       "give the landmarks of an OpenFace run with --landmarks-from CSV",
-                       js->job->input);
-    st = au_landmark_csv_open(&js->lms, js->job->landmarks_csv, &p->err);
+    if (js->job->landmarks_csv) {
+        st = au_landmark_csv_open(&js->lms, js->job->landmarks_csv, &p->err);
+    } else if ((st = au_pipeline_load_landmarker(p)) == AUFACE_OK) {
+        au_tracker_config tc = {p->cfg.detect_interval, AU_TRACK_MIN_CONFIDENCE};
+        au_tracker_init(&js->tracker, tc, &p->pdm, p->detector, p->pfld);
+    }
     if (st != AUFACE_OK)
         return st;
     return au_analyser_create(&js->analyser, p->models, &p->err);
 }
 
-/* Reads the landmarks of the frame with 0-based index `index`. */
-static auface_status next_landmarks(job_state *js, long index, float *lm, int *success)
+/* Reads the replayed landmarks of the frame with 0-based index `index`. */
+static auface_status replay_landmarks(job_state *js, long index, float *lm, int *success)
 {
     auface_pipeline *p = js->p;
     long frame_number;
@@ -130,18 +141,40 @@ static double replay_confidence(const job_state *js, int success)
     return au_landmark_csv_confidence(js->lms, &c) ? c : (success ? 1.0 : 0.0);
 }
 
+static auface_status frame_landmarks_of(job_state *js, const au_frame *frame,
+                                        frame_landmarks *fl)
+{
+    memset(fl, 0, sizeof *fl);
+    if (js->lms) {
+        auface_status st = replay_landmarks(js, frame->index, fl->lm, &fl->success);
+        fl->confidence = replay_confidence(js, fl->success);
+        return st;
+    }
+    auface_status st = au_tracker_step(&js->tracker, frame->bgr, frame->width, frame->height,
+                                       frame->stride, frame->index, &fl->track, &js->p->err);
+    if (st != AUFACE_OK)
+        return st;
+    fl->success = fl->track.success;
+    fl->confidence = fl->track.confidence;
+    memcpy(fl->lm, fl->track.landmarks, sizeof fl->lm);
+    fl->fit_global = fl->track.global;
+    fl->fit_local = fl->track.local;
+    return AUFACE_OK;
+}
+
 static auface_status process_frame(job_state *js, const au_frame *frame)
 {
     auface_pipeline *p = js->p;
     au_face_features *f = p->features;
-    float lm[2 * AU_PDM_MAX_POINTS];
-    int success;
-    auface_status st = next_landmarks(js, frame->index, lm, &success);
+    frame_landmarks fl;
+    auface_status st = frame_landmarks_of(js, frame, &fl);
     if (st != AUFACE_OK)
         return st;
+    const int success = fl.success;
+    const float *lm = fl.lm;
     au_camera cam = au_camera_default(frame->width, frame->height);
     au_face_extract(&p->extractor, frame->bgr, frame->width, frame->height, frame->stride, lm,
-                    success, cam, f);
+                    success, fl.fit_global, fl.fit_local, cam, f);
     double reg[AU_MAX_AUS], cls[AU_MAX_AUS];
     st = au_analyser_add_frame(js->analyser, success, f->hog, f->geom, reg, cls, &p->err);
     if (st != AUFACE_OK)
@@ -150,7 +183,7 @@ static auface_status process_frame(job_state *js, const au_frame *frame)
         .frame = frame->index + 1,
         .face_id = 0,
         .timestamp = frame->timestamp,
-        .confidence = replay_confidence(js, success),
+        .confidence = fl.confidence,
         .success = success,
         .pose = f->pose,
         .landmarks2d = lm,
@@ -230,7 +263,7 @@ static auface_status check_input_end(job_state *js)
     int success;
     float lm[2 * AU_PDM_MAX_POINTS];
     au_err probe;
-    if (au_landmark_csv_next(js->lms, &frame_number, &success, lm, &probe) != 0)
+    if (js->lms && au_landmark_csv_next(js->lms, &frame_number, &success, lm, &probe) != 0)
         return au_fail(&p->err, AUFACE_ERR_LANDMARKS,
                        "%s: the video ended after %ld frames but %s has more rows: is the video "
                        "truncated, or is this the landmark file of another video?",

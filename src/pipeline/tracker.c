@@ -1,0 +1,134 @@
+#include "pipeline/tracker.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "face/calcparams.h"
+
+/* RMS fit residual (model units) at which confidence is 0.5; see au_fit_confidence. */
+#define FIT_RESIDUAL_HALF 2.0
+
+void au_tracker_init(au_tracker *t, au_tracker_config cfg, const au_pdm *pdm,
+                     au_retinaface *detector, au_pfld *pfld)
+{
+    memset(t, 0, sizeof *t);
+    if (cfg.detect_interval < 1)
+        cfg.detect_interval = 1;
+    t->cfg = cfg;
+    t->pdm = pdm;
+    t->detector = detector;
+    t->pfld = pfld;
+}
+
+void au_tracker_reset(au_tracker *t)
+{
+    t->have_previous = 0;
+}
+
+double au_fit_confidence(const au_pdm *pdm, const float *landmarks2n, const float global[6],
+                         const float *local)
+{
+    const int n = pdm->n;
+    float fitted[2 * AU_PDM_MAX_POINTS];
+    au_pdm_shape2d(pdm, global, local, fitted);
+    double sum = 0.0;
+    for (int i = 0; i < 2 * n; i++) {
+        double d = (double)landmarks2n[i] - fitted[i];
+        sum += d * d;
+    }
+    if (!(global[0] > 0.0f) || !isfinite(sum))
+        return 0.0;
+    double rms = sqrt(sum / n) / global[0];
+    double q = rms / FIT_RESIDUAL_HALF;
+    return 1.0 / (1.0 + q * q);
+}
+
+void au_box_from_landmarks(const float *landmarks2n, int n, au_face_box *box)
+{
+    au_face_box lb;
+    au_pfld_box_from_landmarks(landmarks2n, n, &lb);
+    /* RetinaFace's box is about as wide as the 68 landmarks but reaches higher, over the
+     * forehead: measured on the reference detections, height 1.27x the landmarks' and the
+     * centre 0.12 of that height above theirs. */
+    float w = lb.x2 - lb.x1, h = (lb.y2 - lb.y1) * 1.27f;
+    float cx = 0.5f * (lb.x1 + lb.x2), cy = 0.5f * (lb.y1 + lb.y2) - 0.12f * h;
+    memset(box, 0, sizeof *box);
+    box->x1 = cx - 0.5f * w;
+    box->x2 = cx + 0.5f * w;
+    box->y1 = cy - 0.5f * h;
+    box->y2 = cy + 0.5f * h;
+    box->score = 1.0f;
+}
+
+static int largest_face(const au_face_box *boxes, int count)
+{
+    int best = -1;
+    float best_area = 0.0f;
+    for (int i = 0; i < count; i++) {
+        float area = (boxes[i].x2 - boxes[i].x1) * (boxes[i].y2 - boxes[i].y1);
+        if (area > best_area) {
+            best_area = area;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Landmarks in `box`, with their PDM fit and confidence. */
+static auface_status fit_in_box(au_tracker *t, const uint8_t *bgr, int w, int h, size_t stride,
+                                const au_face_box *box, au_track_result *out, au_err *err)
+{
+    auface_status st = au_pfld_fit(t->pfld, bgr, w, h, stride, box, out->landmarks, err);
+    if (st != AUFACE_OK)
+        return st;
+    au_calc_params(t->pdm, out->landmarks, out->global, out->local);
+    out->confidence = au_fit_confidence(t->pdm, out->landmarks, out->global, out->local);
+    out->success = out->confidence >= t->cfg.min_confidence;
+    return AUFACE_OK;
+}
+
+#define MAX_FACES 64
+
+static auface_status detect_and_fit(au_tracker *t, const uint8_t *bgr, int w, int h,
+                                    size_t stride, au_track_result *out, au_err *err)
+{
+    au_face_box boxes[MAX_FACES];
+    out->detected = 1;
+    int count = au_retinaface_detect(t->detector, bgr, w, h, stride, boxes, MAX_FACES, err);
+    if (count < 0)
+        return err ? err->status : AUFACE_ERR_INTERNAL;
+    int best = largest_face(boxes, count);
+    if (best < 0)
+        return AUFACE_OK;
+    au_err crop_err;
+    /* A box that lies outside the image cannot be cropped: treat it as no face. */
+    if (fit_in_box(t, bgr, w, h, stride, &boxes[best], out, &crop_err) != AUFACE_OK)
+        out->success = 0;
+    return AUFACE_OK;
+}
+
+auface_status au_tracker_step(au_tracker *t, const uint8_t *bgr, int w, int h, size_t stride,
+                              long index, au_track_result *out, au_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const int n = t->pdm->n;
+    int scheduled = index % t->cfg.detect_interval == 0;
+    if (t->have_previous && !scheduled) {
+        au_face_box box;
+        au_err crop_err;
+        au_box_from_landmarks(t->previous, n, &box);
+        if (fit_in_box(t, bgr, w, h, stride, &box, out, &crop_err) == AUFACE_OK &&
+            out->success) {
+            memcpy(t->previous, out->landmarks, sizeof(float) * 2 * (size_t)n);
+            return AUFACE_OK;
+        }
+        memset(out, 0, sizeof *out);
+    }
+    auface_status st = detect_and_fit(t, bgr, w, h, stride, out, err);
+    if (st != AUFACE_OK)
+        return st;
+    t->have_previous = out->success;
+    if (out->success)
+        memcpy(t->previous, out->landmarks, sizeof(float) * 2 * (size_t)n);
+    return AUFACE_OK;
+}
