@@ -93,6 +93,10 @@ int main(int argc, char **argv)
     cfg.au_static = args.au_static;
     if (args.outputs)
         cfg.outputs = args.outputs;
+    if (args.detect_interval)
+        cfg.detect_interval = (int)args.detect_interval;
+    if (args.detector && strcmp(args.detector, "yunet") == 0)
+        cfg.detector = AUFACE_DETECTOR_YUNET;
 
     char *owned_output = NULL;
     const char *output = args.output;

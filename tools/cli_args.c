@@ -24,6 +24,11 @@ void au_cli_usage(FILE *f)
         "  --aligned DIR            also write the 112x112 aligned faces as BMP files\n"
         "  --max-frames N           stop after N frames\n"
         "\n"
+        "own landmarks (when --landmarks-from is not given):\n"
+        "  --detector NAME          retinaface (default) or yunet\n"
+        "  --detect-interval N      run the detector on every N-th frame (default 30) and\n"
+        "                           whenever tracking is lost; 1 = on every frame\n"
+        "\n"
         "CSV columns (none given = all; as OpenFace's -pose -2Dfp -3Dfp -pdmparams -aus):\n"
         "  --pose --2dfp --3dfp --pdmparams --aus\n"
         "\n"
@@ -73,6 +78,7 @@ static const value_flag path_flags[] = {
     {"--models", NULL, offsetof(au_cli_args, models)},
     {"--hog", NULL, offsetof(au_cli_args, hog)},
     {"--aligned", NULL, offsetof(au_cli_args, aligned)},
+    {"--detector", NULL, offsetof(au_cli_args, detector)},
 };
 
 static int is(const char *a, const char *name, const char *alias)
@@ -108,6 +114,13 @@ int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap
                 return 0;
             }
             i++;
+        } else if (is(a, "--detect-interval", NULL)) {
+            if (i + 1 >= argc || !parse_long(argv[i + 1], &args->detect_interval) ||
+                args->detect_interval < 1) {
+                snprintf(msg, cap, "option --detect-interval needs a whole number >= 1");
+                return 0;
+            }
+            i++;
         } else if (is(a, "--au-static", "-au_static")) {
             args->au_static = 1;
         } else if (is(a, "--quiet", "-q")) {
@@ -120,6 +133,11 @@ int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap
             snprintf(msg, cap, "unknown option '%s' (see auface --help)", a);
             return 0;
         }
+    }
+    if (args->detector && strcmp(args->detector, "retinaface") != 0 &&
+        strcmp(args->detector, "yunet") != 0) {
+        snprintf(msg, cap, "unknown detector '%s' (retinaface or yunet)", args->detector);
+        return 0;
     }
     if (!args->help && !args->version && !args->video) {
         snprintf(msg, cap, "no input: give --video FILE (see auface --help)");

@@ -14,6 +14,8 @@ typedef struct au_cli_args {
     const char *hog;
     const char *aligned;
     long max_frames;
+    long detect_interval;   /* 0 = default */
+    const char *detector;   /* NULL = default */
     int au_static;
     unsigned outputs;       /* 0 until a column flag is given */
     int quiet;

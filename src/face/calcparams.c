@@ -232,28 +232,38 @@ static void haswell_split_tiles(int P, int K, unsigned char *split)
     }
 }
 
-/* Σ_k J[k][r]·J[k][c] accumulated as one fused multiply-add chain (split = 0) or as the
- * even/odd pair of chains of the two-accumulator tiles (split = 1). */
-static inline __attribute__((always_inline)) float hessian_dot(const float *J, int rows,
-                                                                int cols, int r, int c,
-                                                                int split)
+/* Row r of JᵀJ: for every column c, Σ_k J[k][r]·J[k][c] as one fused multiply-add chain
+ * over k (single[c]) and as the even/odd pair of chains of the two-accumulator tiles
+ * (even[c] + odd[c]). Each element keeps its own chain in k order, so computing all c at
+ * once (which vectorises) gives the same bits as one element at a time. */
+static inline __attribute__((always_inline)) void hessian_row(const float *J, int rows,
+                                                              int cols, int r, float *single,
+                                                              float *even, float *odd)
 {
-    if (!split) {
-        float acc = 0.0f;
-        for (int k = 0; k < rows; k++)
-            acc = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], acc);
-        return acc;
+    for (int c = 0; c < cols; c++)
+        single[c] = even[c] = odd[c] = 0.0f;
+    for (int k = 0; k < rows; k++) {
+        const float a = J[(size_t)k * cols + r];
+        const float *row = J + (size_t)k * cols;
+        for (int c = 0; c < cols; c++)
+            single[c] = fmaf(a, row[c], single[c]);
     }
-    const int blocked = rows / 8 * 8;
-    float even = 0.0f, odd = 0.0f;
+    const int blocked = rows >= 8 ? rows / 8 * 8 : 0;
     int k = 0;
     for (; k < blocked; k += 2) {
-        even = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], even);
-        odd = fmaf(J[(size_t)(k + 1) * cols + r], J[(size_t)(k + 1) * cols + c], odd);
+        const float a0 = J[(size_t)k * cols + r], a1 = J[(size_t)(k + 1) * cols + r];
+        const float *row0 = J + (size_t)k * cols, *row1 = row0 + cols;
+        for (int c = 0; c < cols; c++) {
+            even[c] = fmaf(a0, row0[c], even[c]);
+            odd[c] = fmaf(a1, row1[c], odd[c]);
+        }
     }
-    for (; k < rows; k++)
-        even = fmaf(J[(size_t)k * cols + r], J[(size_t)k * cols + c], even);
-    return even + odd;
+    for (; k < rows; k++) {
+        const float a = J[(size_t)k * cols + r];
+        const float *row = J + (size_t)k * cols;
+        for (int c = 0; c < cols; c++)
+            even[c] = fmaf(a, row[c], even[c]);
+    }
 }
 
 /* Cloned for FMA hardware, where fmaf becomes one instruction instead of a libm call; fmaf
@@ -262,18 +272,16 @@ __attribute__((target_clones("fma", "default")))
 static void compute_hessian(const float *J, int rows, int cols, const float *reg, float *H)
 {
     unsigned char split[MAX_PARAMS * MAX_PARAMS];
+    float single[MAX_PARAMS], even[MAX_PARAMS], odd[MAX_PARAMS];
     haswell_split_tiles(cols, rows, split);
-    /* C(r, c) is stored at row-major H[c][r]; C(r, c) and C(c, r) have the same products,
-     * so they are equal when the kernel accumulates them the same way */
-    for (int c = 0; c < cols; c++) {
-        for (int r = c; r < cols; r++) {
-            const int mode = split[c * cols + r], mirror = split[r * cols + c];
-            const float acc = hessian_dot(J, rows, cols, r, c, mode);
+    /* Element (r, c) of the row-major H is C(c, r) of the column-major BLAS result, whose
+     * accumulation mode is split[r * cols + c]. */
+    for (int r = 0; r < cols; r++) {
+        hessian_row(J, rows, cols, r, single, even, odd);
+        for (int c = 0; c < cols; c++) {
+            const float acc = split[r * cols + c] ? even[c] + odd[c] : single[c];
             const float lambda = (r == c && r >= 6) ? reg[r - 6] : 0.0f;
-            H[c * cols + r] = lambda + acc;
-            if (r != c)
-                H[r * cols + c] =
-                    mirror == mode ? acc : hessian_dot(J, rows, cols, c, r, mirror);
+            H[r * cols + c] = r == c ? lambda + acc : acc;
         }
     }
 }

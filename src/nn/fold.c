@@ -39,7 +39,8 @@ static auface_status make(au_nn_plan *plan, au_onnx_dtype dtype, int ndim, const
         out->dims[d] = dims[d];
         out->count *= (size_t)dims[d];
     }
-    void *data = au_nn_plan_alloc(plan, out->count * elem_size(dtype));
+    /* + XNN_EXTRA_BYTES: XNNPACK may read (never write) that far past a constant input. */
+    void *data = au_nn_plan_alloc(plan, out->count * elem_size(dtype) + XNN_EXTRA_BYTES);
     if (!data)
         return au_nn_plan_nomem(plan, err);
     if (dtype == AU_ONNX_INT64)

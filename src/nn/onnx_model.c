@@ -22,7 +22,12 @@ struct au_onnx_arena {
     au_onnx_block *head;
 };
 
-enum { ARENA_BLOCK_BYTES = 1 << 16 };
+enum {
+    ARENA_BLOCK_BYTES = 1 << 16,
+    /* Slack after every tensor's data: vectorized readers (XNNPACK reads up to 16 bytes past
+     * the end of its inputs, XNN_EXTRA_BYTES) can then use the data in place. */
+    TENSOR_SLACK_BYTES = 64
+};
 
 static void *arena_alloc(struct au_onnx_arena *arena, size_t bytes)
 {
@@ -131,7 +136,7 @@ static auface_status convert_tensor(loader *ld, const Onnx__TensorProto *tp, au_
     const size_t raw = tp->has_raw_data ? tp->raw_data.len : 0;
     if (dtype == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
         t->dtype = AU_ONNX_FLOAT;
-        float *f = arena_alloc(ld->arena, count * sizeof *f);
+        float *f = arena_alloc(ld->arena, count * sizeof *f + TENSOR_SLACK_BYTES);
         if (!f)
             return nomem(ld);
         if (tp->has_raw_data) {
@@ -153,7 +158,7 @@ static auface_status convert_tensor(loader *ld, const Onnx__TensorProto *tp, au_
     } else if (dtype == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 || dtype == ONNX__TENSOR_PROTO__DATA_TYPE__INT32) {
         const int bytes = dtype == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? 8 : 4;
         t->dtype = AU_ONNX_INT64;
-        int64_t *v = arena_alloc(ld->arena, count * sizeof *v);
+        int64_t *v = arena_alloc(ld->arena, count * sizeof *v + TENSOR_SLACK_BYTES);
         if (!v)
             return nomem(ld);
         if (tp->has_raw_data) {
