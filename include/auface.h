@@ -102,6 +102,12 @@ typedef struct auface_config {
      * tracked landmarks stop fitting a face; in between, each frame is cropped from the
      * previous frame's landmarks. 1 = detect on every frame. Default 30. */
     int detect_interval;
+    /* Worker threads extracting per-frame features; 0 = all online CPUs; 1 = sequential
+     * (no threads). The output is identical for every value. */
+    int workers;
+    /* Frames in flight between the decoder and the writer (memory is about this many
+     * decoded frames; raised to what the workers need to run in parallel). Default 30. */
+    int batch_size;
 } auface_config;
 
 /* Fills `cfg` with the defaults described above. */
@@ -137,12 +143,29 @@ typedef struct auface_job {
     long max_frames;             /* 0 = all frames */
 } auface_job;
 
+/* Stages whose time a job reports (summed over worker threads, so with several workers
+ * their sum exceeds the wall-clock time). */
+typedef enum auface_stage {
+    AUFACE_STAGE_DECODE,         /* reading and decoding frames */
+    AUFACE_STAGE_DETECT,         /* face detection (and the landmarks of that frame) */
+    AUFACE_STAGE_LANDMARKS,      /* tracked landmarks and their fit */
+    AUFACE_STAGE_CALCPARAMS,     /* PDM fit for the AU stage, pose, 3D landmarks */
+    AUFACE_STAGE_ALIGN,          /* similarity warp and mask */
+    AUFACE_STAGE_HOG,            /* FHOG and geometry */
+    AUFACE_STAGE_PREDICT,        /* running medians and AU prediction */
+    AUFACE_STAGE_COUNT
+} auface_stage;
+
+/* Name of a stage ("decode", "detect", ...), or NULL when out of range. */
+const char *auface_stage_name(auface_stage stage);
+
 /* What happened to one job. */
 typedef struct auface_summary {
     long frames;                 /* frames written to the CSV */
     long frames_succeeded;       /* frames with success = 1 */
     long frames_failed_decode;   /* frames the decoder could not decode (skipped) */
     double seconds;              /* wall-clock time of the job */
+    double stage_seconds[AUFACE_STAGE_COUNT];
 } auface_summary;
 
 /* Called after each frame; `total` is -1 when the frame count is unknown. Return non-zero

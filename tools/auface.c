@@ -95,6 +95,10 @@ int main(int argc, char **argv)
         cfg.outputs = args.outputs;
     if (args.detect_interval)
         cfg.detect_interval = (int)args.detect_interval;
+    if (args.workers > 0)
+        cfg.workers = (int)args.workers;
+    if (args.batch_size > 0)
+        cfg.batch_size = (int)args.batch_size;
     if (args.detector && strcmp(args.detector, "yunet") == 0)
         cfg.detector = AUFACE_DETECTOR_YUNET;
 

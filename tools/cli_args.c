@@ -23,6 +23,9 @@ void au_cli_usage(FILE *f)
         "  --hog FILE               also write OpenFace's binary .hog features\n"
         "  --aligned DIR            also write the 112x112 aligned faces as BMP files\n"
         "  --max-frames N           stop after N frames\n"
+        "  --workers N              worker threads (default: all CPUs; 1 = sequential);\n"
+        "                           the output is identical for every N\n"
+        "  --batch-size N           frames in flight between decoder and writer (default 30)\n"
         "\n"
         "own landmarks (when --landmarks-from is not given):\n"
         "  --detector NAME          retinaface (default) or yunet\n"
@@ -89,6 +92,7 @@ static int is(const char *a, const char *name, const char *alias)
 int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap)
 {
     memset(args, 0, sizeof *args);
+    args->workers = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int matched = 0;
@@ -111,6 +115,13 @@ int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap
         if (is(a, "--max-frames", NULL)) {
             if (i + 1 >= argc || !parse_long(argv[i + 1], &args->max_frames)) {
                 snprintf(msg, cap, "option --max-frames needs a non-negative whole number");
+                return 0;
+            }
+            i++;
+        } else if (is(a, "--workers", NULL) || is(a, "--batch-size", NULL)) {
+            long *target = is(a, "--workers", NULL) ? &args->workers : &args->batch_size;
+            if (i + 1 >= argc || !parse_long(argv[i + 1], target) || *target < 1) {
+                snprintf(msg, cap, "option %s needs a whole number >= 1", a);
                 return 0;
             }
             i++;

@@ -15,6 +15,8 @@ typedef struct au_cli_args {
     const char *aligned;
     long max_frames;
     long detect_interval;   /* 0 = default */
+    long workers;           /* -1 = default (all CPUs) */
+    long batch_size;        /* 0 = default */
     const char *detector;   /* NULL = default */
     int au_static;
     unsigned outputs;       /* 0 until a column flag is given */

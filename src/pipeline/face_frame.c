@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "face/calcparams.h"
 #include "face/geom.h"
@@ -56,12 +57,21 @@ static void align_face(au_face_extractor *ex, const uint8_t *bgr, int width, int
                        ex->mask);
 }
 
-void au_face_extract(au_face_extractor *ex, const uint8_t *bgr, int width, int height,
-                     size_t stride, const float *landmarks2n, int success,
-                     const float *fit_global, const float *fit_local, au_camera cam,
-                     au_face_features *out)
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void au_face_extract_timed(au_face_extractor *ex, const uint8_t *bgr, int width, int height,
+                           size_t stride, const float *landmarks2n, int success,
+                           const float *fit_global, const float *fit_local, au_camera cam,
+                           au_face_features *out, double *fit_seconds, double *align_seconds,
+                           double *feature_seconds)
 {
     const au_pdm *pdm = ex->pdm;
+    double t0 = seconds_now(), t1 = t0, t2 = t0;
     out->success = success;
     memset(out->global, 0, sizeof out->global);
     memset(out->local, 0, sizeof out->local);
@@ -74,9 +84,11 @@ void au_face_extract(au_face_extractor *ex, const uint8_t *bgr, int width, int h
         } else {
             au_calc_params(pdm, landmarks2n, out->global, out->local);
         }
-        align_face(ex, bgr, width, height, stride, landmarks2n, out);
         au_head_pose(pdm, out->global, out->local, landmarks2n, cam, out->pose);
         au_landmarks_3d(pdm, out->global, out->local, landmarks2n, cam, out->landmarks3d);
+        t1 = seconds_now();
+        align_face(ex, bgr, width, height, stride, landmarks2n, out);
+        t2 = seconds_now();
     } else {
         memset(out->aligned, 0, sizeof out->aligned);
     }
@@ -84,4 +96,20 @@ void au_face_extract(au_face_extractor *ex, const uint8_t *bgr, int width, int h
     au_fhog_extract_bgr(out->aligned, AU_ALIGN_SIZE, AU_ALIGN_SIZE, AU_ALIGN_SIZE * 3, 8,
                         ex->hog_scratch, out->hog);
     au_geom_features(pdm, out->local, success, out->geom);
+    double t3 = seconds_now();
+    if (fit_seconds)
+        *fit_seconds += success ? t1 - t0 : 0.0;
+    if (align_seconds)
+        *align_seconds += success ? t2 - t1 : 0.0;
+    if (feature_seconds)
+        *feature_seconds += success ? t3 - t2 : t3 - t0;
+}
+
+void au_face_extract(au_face_extractor *ex, const uint8_t *bgr, int width, int height,
+                     size_t stride, const float *landmarks2n, int success,
+                     const float *fit_global, const float *fit_local, au_camera cam,
+                     au_face_features *out)
+{
+    au_face_extract_timed(ex, bgr, width, height, stride, landmarks2n, success, fit_global,
+                          fit_local, cam, out, NULL, NULL, NULL);
 }

@@ -51,4 +51,12 @@ void au_face_extract(au_face_extractor *ex, const uint8_t *bgr, int width, int h
                      const float *fit_global, const float *fit_local, au_camera cam,
                      au_face_features *out);
 
+/* The same, adding the seconds spent in the PDM fit (CalcParams, pose, 3D landmarks), the
+ * alignment (warp and mask) and the features (FHOG, geometry) to the given counters. */
+void au_face_extract_timed(au_face_extractor *ex, const uint8_t *bgr, int width, int height,
+                           size_t stride, const float *landmarks2n, int success,
+                           const float *fit_global, const float *fit_local, au_camera cam,
+                           au_face_features *out, double *fit_seconds, double *align_seconds,
+                           double *feature_seconds);
+
 #endif

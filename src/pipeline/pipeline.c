@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline/models_dir.h"
 #include "pipeline/tracker.h"
@@ -35,6 +36,8 @@ void auface_config_default(auface_config *cfg)
     cfg->outputs = AUFACE_OUT_ALL;
     cfg->detector = AUFACE_DETECTOR_RETINAFACE;
     cfg->detect_interval = AU_TRACK_DETECT_INTERVAL;
+    cfg->workers = 0;
+    cfg->batch_size = 30;
 }
 
 const char *auface_pipeline_errmsg(const auface_pipeline *p)
@@ -42,16 +45,65 @@ const char *auface_pipeline_errmsg(const auface_pipeline *p)
     return p ? p->err.msg : "";
 }
 
+const char *auface_stage_name(auface_stage stage)
+{
+    static const char *const names[AUFACE_STAGE_COUNT] = {
+        "decode", "detect", "landmarks", "calcparams", "align", "hog", "predict"};
+    return (int)stage >= 0 && stage < AUFACE_STAGE_COUNT ? names[stage] : NULL;
+}
+
 static auface_status load_face_models(auface_pipeline *p)
 {
     auface_status st = au_pdm_load(&p->pdm, au_models_pdm_path(p->models), &p->err);
     if (st != AUFACE_OK)
         return st;
-    st = au_triangulation_load(&p->tris, au_models_triangulation_path(p->models), p->pdm.n,
-                               &p->err);
-    if (st != AUFACE_OK)
-        return st;
-    return au_face_extractor_init(&p->extractor, &p->pdm, &p->tris, &p->err);
+    return au_triangulation_load(&p->tris, au_models_triangulation_path(p->models), p->pdm.n,
+                                 &p->err);
+}
+
+static int online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+static void destroy_workers(auface_pipeline *p)
+{
+    for (int i = 0; i < p->num_workers; i++)
+        au_worker_destroy(p->workers[i]);
+    free(p->workers);
+    p->workers = NULL;
+    p->num_workers = 0;
+}
+
+auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks)
+{
+    if (p->workers && (p->workers_own_landmarks || !own_landmarks))
+        return AUFACE_OK;
+    destroy_workers(p);
+    int n = p->cfg.workers > 0 ? p->cfg.workers : online_cpus();
+    if (!(p->workers = calloc((size_t)n, sizeof *p->workers)))
+        return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for %d workers", n);
+    au_tracker_config tc = {p->cfg.detect_interval, AU_TRACK_MIN_CONFIDENCE};
+    for (int i = 0; i < n; i++) {
+        auface_status st = au_worker_create(&p->workers[i], &p->pdm, &p->tris,
+                                            own_landmarks ? p->detector_model : NULL,
+                                            own_landmarks ? p->pfld_model : NULL, tc, &p->err);
+        if (st != AUFACE_OK) {
+            p->num_workers = i;
+            destroy_workers(p);
+            return st;
+        }
+        p->num_workers = i + 1;
+    }
+    p->workers_own_landmarks = own_landmarks;
+    return AUFACE_OK;
+}
+
+int au_pipeline_ring_size(const auface_pipeline *p)
+{
+    int need = (p->num_workers - 1) * p->cfg.detect_interval + p->num_workers;
+    return p->cfg.batch_size > need ? p->cfg.batch_size : need;
 }
 
 auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline **out)
@@ -67,8 +119,11 @@ auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline *
         return au_fail(&p->err, AUFACE_ERR_ARG, "auface_pipeline_create: config is NULL");
     p->cfg = *cfg;
     p->cfg.models_dir = NULL; /* the caller's string need not outlive the call */
-    if (!(p->features = malloc(sizeof *p->features)))
-        return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory");
+    if (p->cfg.detect_interval < 1 || p->cfg.workers < 0 || p->cfg.batch_size < 1 ||
+        p->cfg.outputs == 0 || (p->cfg.outputs & ~(unsigned)AUFACE_OUT_ALL))
+        return au_fail(&p->err, AUFACE_ERR_ARG, "invalid configuration: detect_interval %d, "
+                       "workers %d, batch_size %d, outputs 0x%x", p->cfg.detect_interval,
+                       p->cfg.workers, p->cfg.batch_size, p->cfg.outputs);
     auface_status st = au_models_dir_find(cfg->models_dir, p->models_dir,
                                           sizeof p->models_dir, &p->err);
     if (st != AUFACE_OK)
@@ -90,7 +145,7 @@ static auface_status load_network(auface_pipeline *p, const char *rel, au_nn_mod
 
 auface_status au_pipeline_load_landmarker(auface_pipeline *p)
 {
-    if (p->pfld)
+    if (p->pfld_model)
         return AUFACE_OK;
     if (p->cfg.detector != AUFACE_DETECTOR_RETINAFACE)
         return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED, "only the RetinaFace detector is "
@@ -99,10 +154,6 @@ auface_status au_pipeline_load_landmarker(auface_pipeline *p)
                                     &p->detector_model);
     if (st == AUFACE_OK)
         st = load_network(p, "pfld/pfld_68.onnx", &p->pfld_model);
-    if (st == AUFACE_OK)
-        st = au_retinaface_create(&p->detector, p->detector_model, &p->err);
-    if (st == AUFACE_OK)
-        st = au_pfld_create(&p->pfld, p->pfld_model, &p->err);
     return st;
 }
 
@@ -110,14 +161,11 @@ void auface_pipeline_destroy(auface_pipeline *p)
 {
     if (!p)
         return;
-    au_pfld_destroy(p->pfld);
-    au_retinaface_destroy(p->detector);
+    destroy_workers(p);
     au_nn_model_free(p->pfld_model);
     au_nn_model_free(p->detector_model);
-    au_face_extractor_release(&p->extractor);
     au_triangulation_free(&p->tris);
     au_pdm_free(&p->pdm);
     au_models_free(p->models);
-    free(p->features);
     free(p);
 }

@@ -7,6 +7,7 @@
 #include "face/paw.h"
 #include "face/pdm.h"
 #include "pipeline/face_frame.h"
+#include "pipeline/frame_work.h"
 #include "pipeline/tracker.h"
 
 struct auface_pipeline {
@@ -15,17 +16,24 @@ struct auface_pipeline {
     au_models *models;
     au_pdm pdm;
     au_triangulation tris;
-    au_face_extractor extractor;
-    au_face_features *features;   /* one frame's features (large: heap) */
     /* Own landmarks, loaded on first use (landmark replay needs none of it). */
     au_nn_model *detector_model;
     au_nn_model *pfld_model;
-    au_retinaface *detector;
-    au_pfld *pfld;
+    /* Workers with their scratch and network runtimes, made on first use. */
+    au_worker **workers;
+    int num_workers;
+    int workers_own_landmarks;
     au_err err;
 };
 
 /* Loads the detector and landmark networks if not yet loaded. */
 auface_status au_pipeline_load_landmarker(auface_pipeline *p);
+
+/* Makes the workers (cfg.workers of them), with network runtimes when own_landmarks. */
+auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks);
+
+/* Frame slots the scheduler may fill: at least batch_size, and enough for every worker to
+ * hold a chunk while the one before it finishes. */
+int au_pipeline_ring_size(const auface_pipeline *p);
 
 #endif

@@ -1,12 +1,12 @@
-/* auface_process_video: one input from first to last frame — decode, landmarks (replayed
- * from an OpenFace CSV for now), the per-frame AU features, FaceAnalyser's running state,
- * and the outputs (CSV, .hog, aligned faces). */
+/* auface_process_video: one input from first to last frame. The scheduler runs decoding
+ * and the per-frame work (landmarks, AU features) on workers; this file opens the inputs
+ * and outputs, feeds the scheduler, and consumes results in frame order: FaceAnalyser's
+ * running state, the CSV rows, the .hog records and the aligned faces. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "au/analyser.h"
 #include "io/atomic_file.h"
@@ -16,6 +16,7 @@
 #include "io/landmark_csv.h"
 #include "io/source.h"
 #include "pipeline/pipeline_internal.h"
+#include "pipeline/scheduler.h"
 
 #define AU_MAX_AUS 64
 
@@ -31,27 +32,16 @@ typedef struct job_state {
     FILE *hog;                    /* open temporary .hog, NULL when not asked for */
     const char *reg_names[AU_MAX_AUS];
     const char *class_names[AU_MAX_AUS];
-    au_tracker tracker;          /* own landmarks, when there is no landmark file */
-    long frames;
+    auface_progress_fn progress;
+    void *progress_user;
+    long total;                   /* expected frames, -1 if unknown */
+    long frames_read;
+    int reached_max;              /* stopped at --max-frames */
+    int stopped;                  /* the progress callback asked to stop */
+    long frames;                  /* consumed (written) */
     long succeeded;
+    au_stage_times times;
 } job_state;
-
-/* One frame's landmarks, from the replayed file or from auface's own tracker. */
-typedef struct frame_landmarks {
-    int success;
-    double confidence;
-    float lm[2 * AU_PDM_MAX_POINTS];
-    const float *fit_global;     /* the tracker's CalcParams, NULL for replay */
-    const float *fit_local;
-    au_track_result track;
-} frame_landmarks;
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static auface_status open_outputs(job_state *js)
 {
@@ -94,113 +84,172 @@ static auface_status open_inputs(job_state *js)
     auface_status st = au_source_open(&js->src, js->job->input, &p->err);
     if (st != AUFACE_OK)
         return st;
-    if (js->job->landmarks_csv) {
+    if (js->job->landmarks_csv)
         st = au_landmark_csv_open(&js->lms, js->job->landmarks_csv, &p->err);
-    } else if ((st = au_pipeline_load_landmarker(p)) == AUFACE_OK) {
-        au_tracker_config tc = {p->cfg.detect_interval, AU_TRACK_MIN_CONFIDENCE};
-        au_tracker_init(&js->tracker, tc, &p->pdm, p->detector, p->pfld);
-    }
+    else
+        st = au_pipeline_load_landmarker(p);
     if (st != AUFACE_OK)
         return st;
+    st = au_pipeline_prepare_workers(p, js->job->landmarks_csv == NULL);
+    if (st != AUFACE_OK)
+        return st;
+    js->total = au_source_frame_count(js->src);
+    if (js->job->max_frames > 0 && (js->total < 0 || js->total > js->job->max_frames))
+        js->total = js->job->max_frames;
     return au_analyser_create(&js->analyser, p->models, &p->err);
 }
 
-/* Reads the replayed landmarks of the frame with 0-based index `index`. */
-static auface_status replay_landmarks(job_state *js, long index, float *lm, int *success)
+/* ---- reading (one thread at a time, in frame order) ---------------------------------- */
+
+/* The replayed landmarks of the frame with 0-based index `index`. */
+static auface_status replay_landmarks(job_state *js, au_frame_input *in, au_err *err)
 {
-    auface_pipeline *p = js->p;
     long frame_number;
-    int r = au_landmark_csv_next(js->lms, &frame_number, success, lm, &p->err);
+    int r = au_landmark_csv_next(js->lms, &frame_number, &in->replay_success,
+                                 in->replay_landmarks, err);
     if (r < 0)
-        return p->err.status;
+        return err->status;
     if (r == 0)
-        return au_fail(&p->err, AUFACE_ERR_LANDMARKS,
+        return au_fail(err, AUFACE_ERR_LANDMARKS,
                        "%s: has landmarks for %ld frames, but %s has more frames",
-                       js->job->landmarks_csv, index, js->job->input);
-    if (frame_number != index + 1)
-        return au_fail(&p->err, AUFACE_ERR_LANDMARKS,
+                       js->job->landmarks_csv, in->index, js->job->input);
+    if (frame_number != in->index + 1)
+        return au_fail(err, AUFACE_ERR_LANDMARKS,
                        "%s line %ld: frame %ld where frame %ld of %s was expected",
                        js->job->landmarks_csv, au_landmark_csv_line(js->lms), frame_number,
-                       index + 1, js->job->input);
+                       in->index + 1, js->job->input);
+    /* The file's confidence when it has one (OpenFace's detection_certainty), otherwise
+     * 1 for a face and 0 without. */
+    double c;
+    in->replay_confidence = au_landmark_csv_confidence(js->lms, &c) ? c
+                            : in->replay_success ? 1.0 : 0.0;
+    in->replay = 1;
     return AUFACE_OK;
 }
 
-static auface_status write_aligned(job_state *js, long frame_number, const uint8_t *face)
+static int copy_pixels(const au_frame *f, uint8_t **pixels, size_t *capacity, au_err *err)
+{
+    size_t row = (size_t)f->width * 3, need = row * (size_t)f->height;
+    if (need > *capacity) {
+        uint8_t *grown = realloc(*pixels, need);
+        if (!grown) {
+            au_fail(err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f->width,
+                    f->height);
+            return -1;
+        }
+        *pixels = grown;
+        *capacity = need;
+    }
+    for (int y = 0; y < f->height; y++)
+        memcpy(*pixels + (size_t)y * row, f->bgr + (size_t)y * f->stride, row);
+    return 1;
+}
+
+static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *capacity,
+                      au_err *err)
+{
+    job_state *js = user;
+    if (js->job->max_frames > 0 && js->frames_read >= js->job->max_frames) {
+        js->reached_max = 1;
+        return 0;
+    }
+    au_frame f;
+    int r = au_source_next(js->src, &f, err);
+    if (r <= 0)
+        return r;
+    if (copy_pixels(&f, pixels, capacity, err) < 0)
+        return -1;
+    in->bgr = *pixels;
+    in->width = f.width;
+    in->height = f.height;
+    in->stride = (size_t)f.width * 3;
+    in->index = f.index;
+    in->timestamp = f.timestamp;
+    in->replay = 0;
+    if (js->lms && replay_landmarks(js, in, err) != AUFACE_OK)
+        return -1;
+    js->frames_read++;
+    return 1;
+}
+
+/* ---- consuming (calling thread, frame order) ----------------------------------------- */
+
+static auface_status write_aligned(job_state *js, long frame_number, const uint8_t *face,
+                                   au_err *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/frame_det_00_%06ld.bmp", js->job->aligned_dir,
              frame_number);
-    return au_bmp_write(path, face, AU_ALIGN_SIZE, AU_ALIGN_SIZE, AU_ALIGN_SIZE * 3, &js->p->err);
+    return au_bmp_write(path, face, AU_ALIGN_SIZE, AU_ALIGN_SIZE, AU_ALIGN_SIZE * 3, err);
 }
 
-/* The replayed file's confidence when it has one (OpenFace's detection_certainty),
- * otherwise 1 for a face and 0 without. */
-static double replay_confidence(const job_state *js, int success)
+static auface_status consume_frame(void *user, const au_frame_output *out, int *stop,
+                                   au_err *err)
 {
-    double c;
-    return au_landmark_csv_confidence(js->lms, &c) ? c : (success ? 1.0 : 0.0);
-}
-
-static auface_status frame_landmarks_of(job_state *js, const au_frame *frame,
-                                        frame_landmarks *fl)
-{
-    memset(fl, 0, sizeof *fl);
-    if (js->lms) {
-        auface_status st = replay_landmarks(js, frame->index, fl->lm, &fl->success);
-        fl->confidence = replay_confidence(js, fl->success);
-        return st;
-    }
-    auface_status st = au_tracker_step(&js->tracker, frame->bgr, frame->width, frame->height,
-                                       frame->stride, frame->index, &fl->track, &js->p->err);
-    if (st != AUFACE_OK)
-        return st;
-    fl->success = fl->track.success;
-    fl->confidence = fl->track.confidence;
-    memcpy(fl->lm, fl->track.landmarks, sizeof fl->lm);
-    fl->fit_global = fl->track.global;
-    fl->fit_local = fl->track.local;
-    return AUFACE_OK;
-}
-
-static auface_status process_frame(job_state *js, const au_frame *frame)
-{
-    auface_pipeline *p = js->p;
-    au_face_features *f = p->features;
-    frame_landmarks fl;
-    auface_status st = frame_landmarks_of(js, frame, &fl);
-    if (st != AUFACE_OK)
-        return st;
-    const int success = fl.success;
-    const float *lm = fl.lm;
-    au_camera cam = au_camera_default(frame->width, frame->height);
-    au_face_extract(&p->extractor, frame->bgr, frame->width, frame->height, frame->stride, lm,
-                    success, fl.fit_global, fl.fit_local, cam, f);
+    job_state *js = user;
+    const au_face_features *f = &out->features;
     double reg[AU_MAX_AUS], cls[AU_MAX_AUS];
-    st = au_analyser_add_frame(js->analyser, success, f->hog, f->geom, reg, cls, &p->err);
+    double t0 = au_now_seconds();
+    auface_status st = au_analyser_add_frame(js->analyser, out->success, f->hog, f->geom, reg,
+                                             cls, err);
+    js->times.seconds[AU_STAGE_PREDICT] += au_now_seconds() - t0;
     if (st != AUFACE_OK)
         return st;
     au_csv_row row = {
-        .frame = frame->index + 1,
+        .frame = out->index + 1,
         .face_id = 0,
-        .timestamp = frame->timestamp,
-        .confidence = fl.confidence,
-        .success = success,
+        .timestamp = out->timestamp,
+        .confidence = out->confidence,
+        .success = out->success,
         .pose = f->pose,
-        .landmarks2d = lm,
+        .landmarks2d = out->landmarks,
         .landmarks3d = f->landmarks3d,
         .global = f->global,
         .local = f->local,
     };
-    if ((st = au_csv_writer_add(js->csv, &row, &p->err)) != AUFACE_OK)
+    if ((st = au_csv_writer_add(js->csv, &row, err)) != AUFACE_OK)
         return st;
     if (js->hog &&
         (st = au_hog_write_frame_float(js->hog, js->job->output_hog, f->hog_cols, f->hog_rows,
-                                       AU_FHOG_CHANNELS, success, f->hog, &p->err)) != AUFACE_OK)
+                                       AU_FHOG_CHANNELS, out->success, f->hog, err)) !=
+            AUFACE_OK)
         return st;
-    if (js->job->aligned_dir && (st = write_aligned(js, frame->index + 1, f->aligned)) != AUFACE_OK)
+    if (js->job->aligned_dir &&
+        (st = write_aligned(js, out->index + 1, f->aligned, err)) != AUFACE_OK)
         return st;
     js->frames++;
-    js->succeeded += success;
+    js->succeeded += out->success;
+    if (js->progress && js->progress(js->progress_user, js->frames, js->total)) {
+        js->stopped = 1;
+        *stop = 1;
+    }
+    return AUFACE_OK;
+}
+
+/* ---- ending ------------------------------------------------------------------------- */
+
+/* At the end of the input: frames the decoder skipped, or landmark rows left over (a
+ * truncated video, or the wrong landmark file), make the job fail after its frames are
+ * written. */
+static auface_status check_input_end(job_state *js)
+{
+    auface_pipeline *p = js->p;
+    if (js->reached_max || js->stopped)
+        return AUFACE_OK;
+    long skipped = au_source_corrupt_frames(js->src);
+    if (skipped > 0)
+        return au_fail(&p->err, AUFACE_ERR_VIDEO,
+                       "%s: %ld frame(s) could not be decoded and were skipped; the %ld "
+                       "decodable frames were processed", js->job->input, skipped, js->frames);
+    long frame_number;
+    int success;
+    float lm[2 * AU_PDM_MAX_POINTS];
+    au_err probe;
+    if (js->lms && au_landmark_csv_next(js->lms, &frame_number, &success, lm, &probe) != 0)
+        return au_fail(&p->err, AUFACE_ERR_LANDMARKS,
+                       "%s: the video ended after %ld frames but %s has more rows: is the video "
+                       "truncated, or is this the landmark file of another video?",
+                       js->job->input, js->frames, js->job->landmarks_csv);
     return AUFACE_OK;
 }
 
@@ -215,16 +264,15 @@ static void final_aus(void *user, long index, double *reg, double *cls)
 static auface_status finish_outputs(job_state *js, auface_status st)
 {
     auface_pipeline *p = js->p;
-    au_err write_err;
-    au_err_clear(&write_err);
-    auface_status wst = AUFACE_OK;
     if (js->frames == 0) {
         if (st == AUFACE_OK)
             st = au_fail(&p->err, AUFACE_ERR_VIDEO, "%s: no frame could be read",
                          js->job->input);
         return st;
     }
-    wst = au_analyser_finish(js->analyser, &write_err);
+    au_err write_err;
+    au_err_clear(&write_err);
+    auface_status wst = au_analyser_finish(js->analyser, &write_err);
     if (wst == AUFACE_OK)
         wst = au_csv_writer_finish(js->csv, final_aus, js->analyser, &write_err);
     if (wst == AUFACE_OK && js->hog) {
@@ -248,50 +296,34 @@ static void close_job(job_state *js)
     au_source_close(js->src);
 }
 
-/* At the end of the input: frames the decoder skipped, or landmark rows left over (a
- * truncated video, or the wrong landmark file), make the job fail after its frames are
- * written. */
-static auface_status check_input_end(job_state *js)
+static auface_status run_frames(job_state *js)
 {
     auface_pipeline *p = js->p;
-    long skipped = au_source_corrupt_frames(js->src);
-    if (skipped > 0)
-        return au_fail(&p->err, AUFACE_ERR_VIDEO,
-                       "%s: %ld frame(s) could not be decoded and were skipped; the %ld "
-                       "decodable frames were processed", js->job->input, skipped, js->frames);
-    long frame_number;
-    int success;
-    float lm[2 * AU_PDM_MAX_POINTS];
-    au_err probe;
-    if (js->lms && au_landmark_csv_next(js->lms, &frame_number, &success, lm, &probe) != 0)
-        return au_fail(&p->err, AUFACE_ERR_LANDMARKS,
-                       "%s: the video ended after %ld frames but %s has more rows: is the video "
-                       "truncated, or is this the landmark file of another video?",
-                       js->job->input, js->frames, js->job->landmarks_csv);
-    return AUFACE_OK;
+    au_schedule s = {
+        .workers = p->workers,
+        .num_workers = p->num_workers,
+        .chunk = p->cfg.detect_interval,
+        .ring = au_pipeline_ring_size(p),
+        .read = read_frame,
+        .read_user = js,
+        .consume = consume_frame,
+        .consume_user = js,
+    };
+    auface_status st = au_schedule_run(&s, &js->times, &p->err);
+    if (st == AUFACE_OK)
+        st = check_input_end(js);
+    return st;
 }
 
-static auface_status run_frames(job_state *js, auface_progress_fn progress, void *user)
+static void fill_summary(const job_state *js, double seconds, auface_summary *summary)
 {
-    auface_pipeline *p = js->p;
-    long total = au_source_frame_count(js->src);
-    if (js->job->max_frames > 0 && (total < 0 || total > js->job->max_frames))
-        total = js->job->max_frames;
-    au_frame frame;
-    for (;;) {
-        if (js->job->max_frames > 0 && js->frames >= js->job->max_frames)
-            return AUFACE_OK;
-        int r = au_source_next(js->src, &frame, &p->err);
-        if (r == 0)
-            return check_input_end(js);
-        if (r < 0)
-            return p->err.status ? p->err.status : AUFACE_ERR_VIDEO;
-        auface_status st = process_frame(js, &frame);
-        if (st != AUFACE_OK)
-            return st;
-        if (progress && progress(user, js->frames, total))
-            return AUFACE_OK;
-    }
+    memset(summary, 0, sizeof *summary);
+    summary->frames = js->frames;
+    summary->frames_succeeded = js->succeeded;
+    summary->frames_failed_decode = js->src ? au_source_corrupt_frames(js->src) : 0;
+    summary->seconds = seconds;
+    for (int s = 0; s < AU_STAGE_COUNT && s < AUFACE_STAGE_COUNT; s++)
+        summary->stage_seconds[s] = js->times.seconds[s];
 }
 
 auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
@@ -305,21 +337,15 @@ auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
         memset(summary, 0, sizeof *summary);
     if (!job || !job->input || !job->output_csv)
         return au_fail(&p->err, AUFACE_ERR_ARG, "a job needs an input and an output CSV");
-    double t0 = now_seconds();
-    job_state js = {.p = p, .job = job};
+    double t0 = au_now_seconds();
+    job_state js = {.p = p, .job = job, .progress = progress, .progress_user = user};
     auface_status st = open_inputs(&js);
     if (st == AUFACE_OK)
         st = open_outputs(&js);
-    if (st == AUFACE_OK) {
-        st = run_frames(&js, progress, user);
-        st = finish_outputs(&js, st);
-    }
-    if (summary) {
-        summary->frames = js.frames;
-        summary->frames_succeeded = js.succeeded;
-        summary->frames_failed_decode = js.src ? au_source_corrupt_frames(js.src) : 0;
-        summary->seconds = now_seconds() - t0;
-    }
+    if (st == AUFACE_OK)
+        st = finish_outputs(&js, run_frames(&js));
+    if (summary)
+        fill_summary(&js, au_now_seconds() - t0, summary);
     close_job(&js);
     return st;
 }

@@ -1,0 +1,76 @@
+/* The per-frame work of auface, independent of threads: a decoded frame (with its replayed
+ * landmarks, if any) in, its landmarks and AU features out. A worker owns the scratch and
+ * network runtimes it needs; the models are shared read-only through the pipeline. */
+#ifndef AU_PIPELINE_FRAME_WORK_H
+#define AU_PIPELINE_FRAME_WORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/face_frame.h"
+#include "pipeline/tracker.h"
+
+/* Stage timing, in seconds summed over the frames a worker processed. */
+typedef enum au_stage {
+    AU_STAGE_DECODE,
+    AU_STAGE_DETECT,
+    AU_STAGE_LANDMARKS,
+    AU_STAGE_CALCPARAMS,
+    AU_STAGE_ALIGN,
+    AU_STAGE_HOG,
+    AU_STAGE_PREDICT,
+    AU_STAGE_COUNT
+} au_stage;
+
+typedef struct au_stage_times {
+    double seconds[AU_STAGE_COUNT];
+} au_stage_times;
+
+double au_now_seconds(void);
+
+/* A decoded frame and, in landmark replay, its row of the landmark file. The pixels are
+ * owned by whoever filled the struct. */
+typedef struct au_frame_input {
+    const uint8_t *bgr;
+    int width, height;
+    size_t stride;
+    long index;               /* 0-based */
+    double timestamp;
+    int replay;               /* 1: the landmarks below come from a landmark file */
+    int replay_success;
+    double replay_confidence;
+    float replay_landmarks[2 * AU_PDM_MAX_POINTS];
+} au_frame_input;
+
+/* Everything the sequencer needs of one frame. */
+typedef struct au_frame_output {
+    long index;
+    double timestamp;
+    int success;
+    double confidence;
+    float landmarks[2 * AU_PDM_MAX_POINTS];
+    au_face_features features;
+} au_frame_output;
+
+typedef struct au_worker au_worker;
+
+/* A worker for `pdm`/`tris`; with own landmarks, `detector_model` and `pfld_model` are the
+ * shared networks (NULL in replay) and `tracker_cfg` the tracking rules. */
+auface_status au_worker_create(au_worker **out, const au_pdm *pdm, const au_triangulation *tris,
+                               const au_nn_model *detector_model, const au_nn_model *pfld_model,
+                               au_tracker_config tracker_cfg, au_err *err);
+void au_worker_destroy(au_worker *w);
+
+/* Forgets tracking state (a new video). */
+void au_worker_reset(au_worker *w);
+
+/* Processes one frame. Frames given to one worker must be consecutive within a chunk that
+ * starts at a scheduled detection (see tracker.h), or the tracking differs from the
+ * sequential run. */
+auface_status au_worker_process(au_worker *w, const au_frame_input *in, au_frame_output *out,
+                                au_err *err);
+
+/* The worker's accumulated stage times (and resets them). */
+void au_worker_take_times(au_worker *w, au_stage_times *add_to);
+
+#endif
