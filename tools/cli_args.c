@@ -8,37 +8,50 @@
 void au_cli_usage(FILE *f)
 {
     fputs(
-        "usage: auface --video FILE [options]\n"
+        "usage: auface --video FILE [--video FILE ...] [options]\n"
+        "       auface --video-dir DIR | --video-list FILE --out-dir DIR [options]\n"
         "\n"
         "Computes OpenFace 2.2 FeatureExtraction outputs (AU intensities and presences, pose,\n"
-        "landmarks, PDM parameters) for a video file, an image, or a folder of images.\n"
+        "landmarks, PDM parameters) for videos, images, or folders of images.\n"
         "\n"
-        "input and output:\n"
-        "  --video FILE, -f FILE    video, image, or folder of images to process\n"
-        "  --output FILE, -of FILE  CSV to write (default: processed/<input name>.csv)\n"
+        "inputs:\n"
+        "  --video FILE, -f FILE    a video, an image, or a folder of images (repeatable)\n"
+        "  --video-dir DIR          every video file in DIR, in name order\n"
+        "  --video-list FILE        one input path per line ('#' starts a comment)\n"
         "  --landmarks-from CSV     use the 68 landmarks and success flags of an OpenFace\n"
         "                           FeatureExtraction CSV instead of detecting them\n"
-        "  --models DIR             model folder (default: $AUFACE_MODELS, ./models,\n"
-        "                           ../shared/models, then the install prefix)\n"
-        "  --hog FILE               also write OpenFace's binary .hog features\n"
-        "  --aligned DIR            also write the 112x112 aligned faces as BMP files\n"
-        "  --max-frames N           stop after N frames\n"
-        "  --workers N              worker threads (default: all CPUs; 1 = sequential);\n"
-        "                           the output is identical for every N\n"
-        "  --batch-size N           frames in flight between decoder and writer (default 30)\n"
+        "  --max-frames N           stop each input after N frames\n"
         "\n"
-        "own landmarks (when --landmarks-from is not given):\n"
-        "  --detector NAME          retinaface (default) or yunet\n"
-        "  --detect-interval N      run the detector on every N-th frame (default 30) and\n"
-        "                           whenever tracking is lost; 1 = on every frame\n"
+        "outputs:\n"
+        "  --output FILE, -of FILE  CSV to write (one input only)\n"
+        "  --out-dir DIR            write DIR/<input name>.csv (default: processed/)\n"
+        "  --hog FILE               OpenFace's binary .hog features (one input only)\n"
+        "  --aligned DIR            112x112 aligned faces as BMP files (one input only)\n"
+        "  --write-hog              write <out-dir>/<input name>.hog\n"
+        "  --write-aligned          write <out-dir>/<input name>_aligned/\n"
+        "  --overwrite              redo inputs whose outputs already exist (default: skip\n"
+        "                           them, so an interrupted batch resumes)\n"
+        "  --shard I/N              process only inputs I, I+N, I+2N, ... (0 <= I < N), to\n"
+        "                           split a corpus over N machines without coordination\n"
         "\n"
         "CSV columns (none given = all; as OpenFace's -pose -2Dfp -3Dfp -pdmparams -aus):\n"
         "  --pose --2dfp --3dfp --pdmparams --aus\n"
         "\n"
-        "AU models:\n"
+        "models and method:\n"
+        "  --models DIR             model folder (default: $AUFACE_MODELS, ./models,\n"
+        "                           ../shared/models, then the install prefix)\n"
         "  --au-static              OpenFace's static AU models (-au_static)\n"
+        "  --detector NAME          retinaface (default) or yunet\n"
+        "  --detect-interval N      run the detector on every N-th frame (default 30) and\n"
+        "                           whenever tracking is lost; 1 = on every frame\n"
         "\n"
-        "  --quiet, -q              no progress messages\n"
+        "speed:\n"
+        "  --workers N              worker threads (default: all CPUs; 1 = sequential);\n"
+        "                           the output is identical for every N\n"
+        "  --batch-size N           frames in flight between decoder and writer (default 30)\n"
+        "\n"
+        "  --quiet, -q              no progress or summary messages\n"
+        "  --progress-json          progress as JSON lines on stdout, for wrappers\n"
         "  --help, -h               this text\n"
         "  --version                print the version\n",
         f);
@@ -57,15 +70,32 @@ static int parse_long(const char *s, long *out)
 
 typedef struct flag_bit {
     const char *name;
-    unsigned bit;
+    size_t offset;
+    unsigned bit;    /* for column flags; 0 = plain boolean */
 } flag_bit;
 
-static const flag_bit column_flags[] = {
-    {"--pose", AUFACE_OUT_POSE},   {"-pose", AUFACE_OUT_POSE},
-    {"--2dfp", AUFACE_OUT_2D},     {"-2Dfp", AUFACE_OUT_2D},
-    {"--3dfp", AUFACE_OUT_3D},     {"-3Dfp", AUFACE_OUT_3D},
-    {"--pdmparams", AUFACE_OUT_PDM}, {"-pdmparams", AUFACE_OUT_PDM},
-    {"--aus", AUFACE_OUT_AUS},     {"-aus", AUFACE_OUT_AUS},
+static const flag_bit switches[] = {
+    {"--pose", offsetof(au_cli_args, outputs), AUFACE_OUT_POSE},
+    {"-pose", offsetof(au_cli_args, outputs), AUFACE_OUT_POSE},
+    {"--2dfp", offsetof(au_cli_args, outputs), AUFACE_OUT_2D},
+    {"-2Dfp", offsetof(au_cli_args, outputs), AUFACE_OUT_2D},
+    {"--3dfp", offsetof(au_cli_args, outputs), AUFACE_OUT_3D},
+    {"-3Dfp", offsetof(au_cli_args, outputs), AUFACE_OUT_3D},
+    {"--pdmparams", offsetof(au_cli_args, outputs), AUFACE_OUT_PDM},
+    {"-pdmparams", offsetof(au_cli_args, outputs), AUFACE_OUT_PDM},
+    {"--aus", offsetof(au_cli_args, outputs), AUFACE_OUT_AUS},
+    {"-aus", offsetof(au_cli_args, outputs), AUFACE_OUT_AUS},
+    {"--au-static", offsetof(au_cli_args, au_static), 0},
+    {"-au_static", offsetof(au_cli_args, au_static), 0},
+    {"--write-hog", offsetof(au_cli_args, write_hog), 0},
+    {"--write-aligned", offsetof(au_cli_args, write_aligned), 0},
+    {"--overwrite", offsetof(au_cli_args, overwrite), 0},
+    {"--quiet", offsetof(au_cli_args, quiet), 0},
+    {"-q", offsetof(au_cli_args, quiet), 0},
+    {"--progress-json", offsetof(au_cli_args, progress_json), 0},
+    {"--help", offsetof(au_cli_args, help), 0},
+    {"-h", offsetof(au_cli_args, help), 0},
+    {"--version", offsetof(au_cli_args, version), 0},
 };
 
 typedef struct value_flag {
@@ -75,7 +105,9 @@ typedef struct value_flag {
 } value_flag;
 
 static const value_flag path_flags[] = {
-    {"--video", "-f", offsetof(au_cli_args, video)},
+    {"--video-dir", NULL, offsetof(au_cli_args, video_dir)},
+    {"--video-list", NULL, offsetof(au_cli_args, video_list)},
+    {"--out-dir", NULL, offsetof(au_cli_args, out_dir)},
     {"--output", "-of", offsetof(au_cli_args, output)},
     {"--landmarks-from", NULL, offsetof(au_cli_args, landmarks_from)},
     {"--models", NULL, offsetof(au_cli_args, models)},
@@ -84,64 +116,102 @@ static const value_flag path_flags[] = {
     {"--detector", NULL, offsetof(au_cli_args, detector)},
 };
 
+typedef struct number_flag {
+    const char *name;
+    size_t offset;
+    long min;
+} number_flag;
+
+static const number_flag number_flags[] = {
+    {"--max-frames", offsetof(au_cli_args, max_frames), 0},
+    {"--detect-interval", offsetof(au_cli_args, detect_interval), 1},
+    {"--workers", offsetof(au_cli_args, workers), 1},
+    {"--batch-size", offsetof(au_cli_args, batch_size), 1},
+};
+
 static int is(const char *a, const char *name, const char *alias)
 {
     return strcmp(a, name) == 0 || (alias && strcmp(a, alias) == 0);
+}
+
+static int parse_shard(const char *s, au_cli_args *args)
+{
+    int i, n, used;
+    if (sscanf(s, "%d/%d%n", &i, &n, &used) != 2 || s[used] != '\0' || n < 1 || i < 0 ||
+        i >= n)
+        return 0;
+    args->shard_index = i;
+    args->shard_count = n;
+    return 1;
+}
+
+/* Handles argv[*i] if it is a switch or takes a value; 1 = handled, 0 = unknown, -1 = bad. */
+static int parse_one(int argc, char **argv, int *i, au_cli_args *args, char *msg, size_t cap)
+{
+    const char *a = argv[*i];
+    for (size_t k = 0; k < sizeof switches / sizeof switches[0]; k++)
+        if (strcmp(a, switches[k].name) == 0) {
+            char *field = (char *)args + switches[k].offset;
+            if (switches[k].bit)
+                *(unsigned *)field |= switches[k].bit;
+            else
+                *(int *)field = 1;
+            return 1;
+        }
+    const int has_value = *i + 1 < argc;
+    if (is(a, "--video", "-f")) {
+        if (!has_value) {
+            snprintf(msg, cap, "option %s needs a value", a);
+            return -1;
+        }
+        args->videos[args->n_videos++] = argv[++*i];
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof path_flags / sizeof path_flags[0]; k++)
+        if (is(a, path_flags[k].name, path_flags[k].alias)) {
+            if (!has_value) {
+                snprintf(msg, cap, "option %s needs a value", a);
+                return -1;
+            }
+            *(const char **)((char *)args + path_flags[k].offset) = argv[++*i];
+            return 1;
+        }
+    for (size_t k = 0; k < sizeof number_flags / sizeof number_flags[0]; k++)
+        if (strcmp(a, number_flags[k].name) == 0) {
+            long *field = (long *)((char *)args + number_flags[k].offset);
+            if (!has_value || !parse_long(argv[*i + 1], field) || *field < number_flags[k].min) {
+                snprintf(msg, cap, "option %s needs a whole number >= %ld", a,
+                         number_flags[k].min);
+                return -1;
+            }
+            ++*i;
+            return 1;
+        }
+    if (strcmp(a, "--shard") == 0) {
+        if (!has_value || !parse_shard(argv[*i + 1], args)) {
+            snprintf(msg, cap, "option --shard needs I/N with 0 <= I < N, e.g. --shard 0/4");
+            return -1;
+        }
+        ++*i;
+        return 1;
+    }
+    return 0;
 }
 
 int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap)
 {
     memset(args, 0, sizeof *args);
     args->workers = -1;
+    if (!(args->videos = calloc((size_t)argc + 1, sizeof *args->videos))) {
+        snprintf(msg, cap, "out of memory");
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int matched = 0;
-        for (size_t k = 0; k < sizeof column_flags / sizeof column_flags[0] && !matched; k++)
-            if (strcmp(a, column_flags[k].name) == 0) {
-                args->outputs |= column_flags[k].bit;
-                matched = 1;
-            }
-        for (size_t k = 0; k < sizeof path_flags / sizeof path_flags[0] && !matched; k++)
-            if (is(a, path_flags[k].name, path_flags[k].alias)) {
-                if (i + 1 >= argc) {
-                    snprintf(msg, cap, "option %s needs a value", a);
-                    return 0;
-                }
-                *(const char **)((char *)args + path_flags[k].offset) = argv[++i];
-                matched = 1;
-            }
-        if (matched)
-            continue;
-        if (is(a, "--max-frames", NULL)) {
-            if (i + 1 >= argc || !parse_long(argv[i + 1], &args->max_frames)) {
-                snprintf(msg, cap, "option --max-frames needs a non-negative whole number");
-                return 0;
-            }
-            i++;
-        } else if (is(a, "--workers", NULL) || is(a, "--batch-size", NULL)) {
-            long *target = is(a, "--workers", NULL) ? &args->workers : &args->batch_size;
-            if (i + 1 >= argc || !parse_long(argv[i + 1], target) || *target < 1) {
-                snprintf(msg, cap, "option %s needs a whole number >= 1", a);
-                return 0;
-            }
-            i++;
-        } else if (is(a, "--detect-interval", NULL)) {
-            if (i + 1 >= argc || !parse_long(argv[i + 1], &args->detect_interval) ||
-                args->detect_interval < 1) {
-                snprintf(msg, cap, "option --detect-interval needs a whole number >= 1");
-                return 0;
-            }
-            i++;
-        } else if (is(a, "--au-static", "-au_static")) {
-            args->au_static = 1;
-        } else if (is(a, "--quiet", "-q")) {
-            args->quiet = 1;
-        } else if (is(a, "--help", "-h")) {
-            args->help = 1;
-        } else if (is(a, "--version", NULL)) {
-            args->version = 1;
-        } else {
-            snprintf(msg, cap, "unknown option '%s' (see auface --help)", a);
+        int r = parse_one(argc, argv, &i, args, msg, cap);
+        if (r < 0)
+            return 0;
+        if (r == 0) {
+            snprintf(msg, cap, "unknown option '%s' (see auface --help)", argv[i]);
             return 0;
         }
     }
@@ -150,9 +220,25 @@ int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap
         snprintf(msg, cap, "unknown detector '%s' (retinaface or yunet)", args->detector);
         return 0;
     }
-    if (!args->help && !args->version && !args->video) {
+    if (args->help || args->version)
+        return 1;
+    if (!args->n_videos && !args->video_dir && !args->video_list) {
         snprintf(msg, cap, "no input: give --video FILE (see auface --help)");
         return 0;
     }
+    if (args->output && args->out_dir) {
+        snprintf(msg, cap, "give either --output or --out-dir, not both");
+        return 0;
+    }
+    if (args->landmarks_from && args->n_videos + !!args->video_dir + !!args->video_list > 1) {
+        snprintf(msg, cap, "--landmarks-from belongs to one video: give exactly one --video");
+        return 0;
+    }
     return 1;
+}
+
+void au_cli_free(au_cli_args *args)
+{
+    free(args->videos);
+    args->videos = NULL;
 }

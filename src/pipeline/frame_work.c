@@ -1,12 +1,16 @@
 #include "pipeline/frame_work.h"
 
+#include "detect/retinaface.h"
+#include "detect/yunet.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 struct au_worker {
     au_face_extractor extractor;
-    au_retinaface *detector;
+    au_retinaface *retinaface;
+    au_yunet *yunet;
     au_pfld *pfld;
     au_tracker tracker;
     int own_landmarks;
@@ -20,9 +24,39 @@ double au_now_seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+static int detect_retinaface(void *d, const uint8_t *bgr, int w, int h, size_t stride,
+                             au_face_box *out, int max_out, au_err *err)
+{
+    return au_retinaface_detect(d, bgr, w, h, stride, out, max_out, err);
+}
+
+static int detect_yunet(void *d, const uint8_t *bgr, int w, int h, size_t stride,
+                        au_face_box *out, int max_out, au_err *err)
+{
+    return au_yunet_detect(d, bgr, w, h, stride, out, max_out, err);
+}
+
+static auface_status create_detector(au_worker *w, au_detector_kind kind,
+                                     const au_nn_model *model, au_tracker_config cfg,
+                                     const au_pdm *pdm, au_err *err)
+{
+    auface_status st;
+    if (kind == AU_DETECTOR_YUNET) {
+        st = au_yunet_create(&w->yunet, model, err);
+        if (st == AUFACE_OK)
+            au_tracker_init(&w->tracker, cfg, pdm, detect_yunet, w->yunet, w->pfld);
+    } else {
+        st = au_retinaface_create(&w->retinaface, model, err);
+        if (st == AUFACE_OK)
+            au_tracker_init(&w->tracker, cfg, pdm, detect_retinaface, w->retinaface, w->pfld);
+    }
+    return st;
+}
+
 auface_status au_worker_create(au_worker **out, const au_pdm *pdm, const au_triangulation *tris,
-                               const au_nn_model *detector_model, const au_nn_model *pfld_model,
-                               au_tracker_config tracker_cfg, au_err *err)
+                               au_detector_kind kind, const au_nn_model *detector_model,
+                               const au_nn_model *pfld_model, au_tracker_config tracker_cfg,
+                               au_err *err)
 {
     *out = NULL;
     au_worker *w = calloc(1, sizeof *w);
@@ -31,11 +65,9 @@ auface_status au_worker_create(au_worker **out, const au_pdm *pdm, const au_tria
     auface_status st = au_face_extractor_init(&w->extractor, pdm, tris, err);
     if (st == AUFACE_OK && detector_model && pfld_model) {
         w->own_landmarks = 1;
-        st = au_retinaface_create(&w->detector, detector_model, err);
+        st = au_pfld_create(&w->pfld, pfld_model, err);
         if (st == AUFACE_OK)
-            st = au_pfld_create(&w->pfld, pfld_model, err);
-        if (st == AUFACE_OK)
-            au_tracker_init(&w->tracker, tracker_cfg, pdm, w->detector, w->pfld);
+            st = create_detector(w, kind, detector_model, tracker_cfg, pdm, err);
     }
     if (st != AUFACE_OK) {
         au_worker_destroy(w);
@@ -50,7 +82,8 @@ void au_worker_destroy(au_worker *w)
     if (!w)
         return;
     au_pfld_destroy(w->pfld);
-    au_retinaface_destroy(w->detector);
+    au_retinaface_destroy(w->retinaface);
+    au_yunet_destroy(w->yunet);
     au_face_extractor_release(&w->extractor);
     free(w);
 }

@@ -54,11 +54,16 @@ typedef struct au_frame_output {
 
 typedef struct au_worker au_worker;
 
-/* A worker for `pdm`/`tris`; with own landmarks, `detector_model` and `pfld_model` are the
- * shared networks (NULL in replay) and `tracker_cfg` the tracking rules. */
+/* Which network `detector_model` is. */
+typedef enum au_detector_kind { AU_DETECTOR_RETINAFACE, AU_DETECTOR_YUNET } au_detector_kind;
+
+/* A worker for `pdm`/`tris`; with own landmarks, `detector_model` (of `kind`) and
+ * `pfld_model` are the shared networks (NULL in replay) and `tracker_cfg` the tracking
+ * rules. */
 auface_status au_worker_create(au_worker **out, const au_pdm *pdm, const au_triangulation *tris,
-                               const au_nn_model *detector_model, const au_nn_model *pfld_model,
-                               au_tracker_config tracker_cfg, au_err *err);
+                               au_detector_kind kind, const au_nn_model *detector_model,
+                               const au_nn_model *pfld_model, au_tracker_config tracker_cfg,
+                               au_err *err);
 void au_worker_destroy(au_worker *w);
 
 /* Forgets tracking state (a new video). */

@@ -86,7 +86,9 @@ auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks)
         return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for %d workers", n);
     au_tracker_config tc = {p->cfg.detect_interval, AU_TRACK_MIN_CONFIDENCE};
     for (int i = 0; i < n; i++) {
-        auface_status st = au_worker_create(&p->workers[i], &p->pdm, &p->tris,
+        au_detector_kind kind = p->cfg.detector == AUFACE_DETECTOR_YUNET ? AU_DETECTOR_YUNET
+                                                                          : AU_DETECTOR_RETINAFACE;
+        auface_status st = au_worker_create(&p->workers[i], &p->pdm, &p->tris, kind,
                                             own_landmarks ? p->detector_model : NULL,
                                             own_landmarks ? p->pfld_model : NULL, tc, &p->err);
         if (st != AUFACE_OK) {
@@ -120,6 +122,8 @@ auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline *
     p->cfg = *cfg;
     p->cfg.models_dir = NULL; /* the caller's string need not outlive the call */
     if (p->cfg.detect_interval < 1 || p->cfg.workers < 0 || p->cfg.batch_size < 1 ||
+        (p->cfg.detector != AUFACE_DETECTOR_RETINAFACE &&
+         p->cfg.detector != AUFACE_DETECTOR_YUNET) ||
         p->cfg.outputs == 0 || (p->cfg.outputs & ~(unsigned)AUFACE_OUT_ALL))
         return au_fail(&p->err, AUFACE_ERR_ARG, "invalid configuration: detect_interval %d, "
                        "workers %d, batch_size %d, outputs 0x%x", p->cfg.detect_interval,
@@ -147,10 +151,9 @@ auface_status au_pipeline_load_landmarker(auface_pipeline *p)
 {
     if (p->pfld_model)
         return AUFACE_OK;
-    if (p->cfg.detector != AUFACE_DETECTOR_RETINAFACE)
-        return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED, "only the RetinaFace detector is "
-                       "available in this build");
-    auface_status st = load_network(p, "retinaface/retinaface_mobilenet0.25_640.onnx",
+    auface_status st = load_network(p, p->cfg.detector == AUFACE_DETECTOR_YUNET
+                                           ? "yunet/face_detection_yunet_2023mar.onnx"
+                                           : "retinaface/retinaface_mobilenet0.25_640.onnx",
                                     &p->detector_model);
     if (st == AUFACE_OK)
         st = load_network(p, "pfld/pfld_68.onnx", &p->pfld_model);

@@ -9,13 +9,14 @@
 #define FIT_RESIDUAL_HALF 2.0
 
 void au_tracker_init(au_tracker *t, au_tracker_config cfg, const au_pdm *pdm,
-                     au_retinaface *detector, au_pfld *pfld)
+                     au_detect_fn detect, void *detector, au_pfld *pfld)
 {
     memset(t, 0, sizeof *t);
     if (cfg.detect_interval < 1)
         cfg.detect_interval = 1;
     t->cfg = cfg;
     t->pdm = pdm;
+    t->detect = detect;
     t->detector = detector;
     t->pfld = pfld;
 }
@@ -94,7 +95,7 @@ static auface_status detect_and_fit(au_tracker *t, const uint8_t *bgr, int w, in
 {
     au_face_box boxes[MAX_FACES];
     out->detected = 1;
-    int count = au_retinaface_detect(t->detector, bgr, w, h, stride, boxes, MAX_FACES, err);
+    int count = t->detect(t->detector, bgr, w, h, stride, boxes, MAX_FACES, err);
     if (count < 0)
         return err ? err->status : AUFACE_ERR_INTERNAL;
     int best = largest_face(boxes, count);

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "detect/retinaface.h"
+#include "detect/face_box.h"
 #include "face/pdm.h"
 #include "landmark/pfld.h"
 
@@ -41,17 +41,23 @@ typedef struct au_track_result {
     float local[AU_PDM_MAX_MODES];
 } au_track_result;
 
+/* A face detector as the tracker sees it: faces (RetinaFace-style boxes) in descending
+ * score order, their count, or -1 on error. */
+typedef int (*au_detect_fn)(void *detector, const uint8_t *bgr, int w, int h, size_t stride,
+                            au_face_box *out, int max_out, au_err *err);
+
 typedef struct au_tracker {
     au_tracker_config cfg;
     const au_pdm *pdm;
-    au_retinaface *detector;         /* owned by the caller (per thread) */
+    au_detect_fn detect;
+    void *detector;                  /* owned by the caller (per thread) */
     au_pfld *pfld;                   /* owned by the caller (per thread) */
     int have_previous;
     float previous[2 * AU_PDM_MAX_POINTS];
 } au_tracker;
 
 void au_tracker_init(au_tracker *t, au_tracker_config cfg, const au_pdm *pdm,
-                     au_retinaface *detector, au_pfld *pfld);
+                     au_detect_fn detect, void *detector, au_pfld *pfld);
 
 /* Forgets the previous frame (start of a video or of a chunk). */
 void au_tracker_reset(au_tracker *t);

@@ -272,13 +272,14 @@ static auface_status finish_outputs(job_state *js, auface_status st)
     }
     au_err write_err;
     au_err_clear(&write_err);
+    /* The CSV is committed last: its presence tells a resumed batch the input is done. */
     auface_status wst = au_analyser_finish(js->analyser, &write_err);
-    if (wst == AUFACE_OK)
-        wst = au_csv_writer_finish(js->csv, final_aus, js->analyser, &write_err);
     if (wst == AUFACE_OK && js->hog) {
         js->hog = NULL;
         wst = au_atomic_commit(&js->hog_file, &write_err);
     }
+    if (wst == AUFACE_OK)
+        wst = au_csv_writer_finish(js->csv, final_aus, js->analyser, &write_err);
     if (st == AUFACE_OK && wst != AUFACE_OK) {
         p->err = write_err;
         st = wst;
