@@ -123,6 +123,8 @@ typedef struct limits {
     double min_hog_frames;     /* fraction of frames whose HOG is within 1e-3 */
     double max_aligned_diff;   /* mean absolute grey-level difference of aligned faces */
     double min_r_var;   /* r only required where the reference's std exceeds this */
+    double min_mean_r;  /* mean r over the AU_r columns that vary */
+    double min_success; /* fraction of frames whose success flag equals the reference's */
 } limits;
 
 static double column_std(const table *t, int c, long n)
@@ -164,8 +166,11 @@ static int compare_aus(const table *ours, const table *ref, long n, const limits
             count++;
         }
     }
-    if (count)
-        printf("mean r over %d AUs: %.5f\n", count, sum_r / count);
+    if (count) {
+        int fail = sum_r / count < lim->min_mean_r;
+        printf("mean r over %d AUs: %.5f%s\n", count, sum_r / count, fail ? "  FAIL" : "");
+        bad += fail;
+    }
     for (int c = 0; c < ref->ncols; c++) {
         const char *name = ref->names[c];
         size_t len = strlen(name);
@@ -231,7 +236,7 @@ static void compare_named(const table *ours, const table *ref, long n, const cha
     }
 }
 
-static int compare_success(const table *ours, const table *ref, long n)
+static int compare_success(const table *ours, const table *ref, long n, double min_frac)
 {
     int oc = column(ours, "success"), rc = column(ref, "success");
     if (oc < 0 || rc < 0)
@@ -239,8 +244,10 @@ static int compare_success(const table *ours, const table *ref, long n)
     long same = 0;
     for (long i = 0; i < n; i++)
         same += at(ours, i, oc) == at(ref, i, rc);
-    printf("success flags equal on %.2f %% of frames\n", 100.0 * (double)same / (double)n);
-    return 0;
+    double frac = (double)same / (double)n;
+    int fail = frac < min_frac;
+    printf("success flags equal on %.2f %% of frames%s\n", 100.0 * frac, fail ? "  FAIL" : "");
+    return fail;
 }
 
 static int compare_hog(const char *ours, const char *ref, double max_diff, double min_frac)
@@ -328,6 +335,7 @@ static void usage(void)
           "                      [--aligned OURS_DIR REF_DIR] [--min-r R] [--max-mae M]\n"
           "                      [--min-agree F] [--max-landmark-px P] [--r-min-std S]\n"
           "                      [--min-hog-frames F] [--max-aligned-diff D]\n"
+          "                      [--min-mean-r R] [--min-success F]\n"
           "Prints per-AU Pearson r and mean absolute difference, AU presence agreement,\n"
           "landmark distance and pose differences; exits 1 if a given threshold fails.\n",
           stderr);
@@ -339,7 +347,7 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    limits lim = {.min_r = -2.0, .max_mae = 1e9, .max_landmark_px = 1e9, .max_aligned_diff = 256};
+    limits lim = {.min_r = -2.0, .min_mean_r = -2.0, .max_mae = 1e9, .max_landmark_px = 1e9, .max_aligned_diff = 256};
     const char *hog_a = NULL, *hog_b = NULL, *al_a = NULL, *al_b = NULL;
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--hog") && i + 2 < argc) {
@@ -356,6 +364,10 @@ int main(int argc, char **argv)
             lim.min_agree = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--max-landmark-px") && i + 1 < argc) {
             lim.max_landmark_px = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--min-mean-r") && i + 1 < argc) {
+            lim.min_mean_r = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--min-success") && i + 1 < argc) {
+            lim.min_success = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--min-hog-frames") && i + 1 < argc) {
             lim.min_hog_frames = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--max-aligned-diff") && i + 1 < argc) {
@@ -381,7 +393,7 @@ int main(int argc, char **argv)
     }
     int bad = ours.nrows != ref.nrows;
     bad += compare_aus(&ours, &ref, n, &lim);
-    compare_success(&ours, &ref, n);
+    bad += compare_success(&ours, &ref, n, lim.min_success);
     bad += compare_landmarks(&ours, &ref, n, &lim);
     static const char *const pose[] = {"pose_Tx", "pose_Ty", "pose_Tz",
                                        "pose_Rx", "pose_Ry", "pose_Rz"};
