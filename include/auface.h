@@ -181,6 +181,53 @@ auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
                                    auface_progress_fn progress, void *user,
                                    auface_summary *summary);
 
+/* ------------------------------------------------------------------------------------
+ * Streaming: frames one by one (camera, your own decoder)
+ * ------------------------------------------------------------------------------------
+ * Frames given to auface_process_frame form one stream (one person's video) until
+ * auface_stream_reset. Without the end of the video, OpenFace's end-of-video
+ * post-processing cannot run; intensities are therefore corrected as OpenFace does for a
+ * webcam (FaceAnalyser::CorrectOnlineAUs: the 10th percentile of the person's predictions so
+ * far is taken as neutral and subtracted; clipped to [0, 5]), and presences are the raw
+ * per-frame decisions. Landmarks come from auface's own detector and tracker; the stream is
+ * sequential (the pipeline's worker count does not apply). */
+
+#define AUFACE_MAX_AUS 32
+#define AUFACE_LANDMARKS 68
+
+typedef struct auface_image {
+    const uint8_t *bgr;          /* 8-bit B, G, R bytes, row-major */
+    int width, height;
+    size_t stride;               /* bytes per row, >= 3 * width */
+} auface_image;
+
+typedef struct auface_frame_result {
+    long frame;                  /* 1-based position in the stream */
+    double timestamp;            /* as given */
+    int success;                 /* 1 when a face was found and fitted */
+    double confidence;           /* 0..1 */
+    float landmarks[2 * AUFACE_LANDMARKS]; /* x_0..x_67 then y_0..y_67, pixels */
+    double pose[6];              /* Tx, Ty, Tz (mm), Rx, Ry, Rz (radians) */
+    int num_intensities;         /* 17; names from auface_intensity_name */
+    double intensity[AUFACE_MAX_AUS];
+    int num_presences;           /* 18; names from auface_presence_name */
+    double presence[AUFACE_MAX_AUS];
+} auface_frame_result;
+
+/* Processes the next frame of the pipeline's stream. Cost: one frame of the sequential
+ * pipeline. Errors: AUFACE_ERR_ARG for a NULL or empty image; model loading errors on the
+ * first call. */
+auface_status auface_process_frame(auface_pipeline *p, const auface_image *image,
+                                   double timestamp, auface_frame_result *result);
+
+/* Starts a new stream (another person or video): forgets tracking, medians and history. */
+void auface_stream_reset(auface_pipeline *p);
+
+/* Names ("AU01", ...) of the intensities and presences in result order; NULL when out of
+ * range. */
+const char *auface_intensity_name(const auface_pipeline *p, int index);
+const char *auface_presence_name(const auface_pipeline *p, int index);
+
 #ifdef __cplusplus
 }
 #endif

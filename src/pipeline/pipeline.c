@@ -164,6 +164,7 @@ void auface_pipeline_destroy(auface_pipeline *p)
 {
     if (!p)
         return;
+    au_stream_free(p->stream);
     destroy_workers(p);
     au_nn_model_free(p->pfld_model);
     au_nn_model_free(p->detector_model);

@@ -23,8 +23,13 @@ struct auface_pipeline {
     au_worker **workers;
     int num_workers;
     int workers_own_landmarks;
+    /* The frame-by-frame stream (auface_process_frame), made on first use. */
+    struct au_stream *stream;
     au_err err;
 };
+
+/* Frees the stream state (auface_pipeline_destroy). */
+void au_stream_free(struct au_stream *s);
 
 /* Loads the detector and landmark networks if not yet loaded. */
 auface_status au_pipeline_load_landmarker(auface_pipeline *p);

@@ -1,0 +1,624 @@
+#include "landmark/ccnf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "math/cholesky.h"
+#include "math/warp_affine.h"
+
+/* x86-64 with GCC or Clang: AVX2/FMA kernels chosen at run time (as nn/dwconv.c does).
+ * Define AU_CCNF_NO_SIMD to build only the portable code (the tests use it to check that
+ * both give the same bits). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(AU_CCNF_NO_SIMD)
+#define AU_CCNF_X86 1
+#include <immintrin.h>
+#endif
+
+/* Positions are processed in blocks of this many floats so that the accumulators of the
+ * neuron and Σ products stay in vector registers; padded rows are a multiple of it. */
+#define BLOCK 16
+
+/* Row stride (floats) of the im2col and Σ matrices: n rounded up to BLOCK (one 64-byte
+ * line), then grown until the stride in lines shares at most a factor 2 with 64. The
+ * products walk one column block down all rows; a stride of 8 lines (ws 11 unpadded: 128
+ * floats) maps the 121 rows onto 8 of the 64 L1 sets, and the walk thrashes L1 (measured:
+ * 40 → 14 µs per ws-11 response). */
+static int padded_stride(int n)
+{
+    int lines = (n + BLOCK - 1) / BLOCK;
+    while (lines % 4 == 0)
+        lines++;
+    return lines * BLOCK;
+}
+
+void au_ccnf_expert_free(au_ccnf_expert *e)
+{
+    if (!e)
+        return;
+    free(e->alpha);
+    free(e->norm_weights);
+    free(e->bias);
+    free(e->weights);
+    free(e->weight_matrix);
+    free(e->betas);
+    for (int i = 0; i < e->num_sigmas; i++)
+        free(e->sigmas[i].sigma_t);
+    memset(e, 0, sizeof *e);
+}
+
+const au_ccnf_sigma *au_ccnf_find_sigma(const au_ccnf_expert *e, int ws)
+{
+    for (int i = 0; i < e->num_sigmas; i++)
+        if (e->sigmas[i].ws == ws)
+            return &e->sigmas[i];
+    return NULL;
+}
+
+/* Σ⁻¹ = 2·(α_sum·I + Σ_b β_b·C_b) in float (CCNF_patch_expert::ComputeSigmas):
+ * sum_alphas = sum_alphas + alpha (float + double, stored as float); q1 = α_sum·eye;
+ * q2 = q2 + (float)β·C is cv::scaleAdd(C, β, q2), one fused multiply-add per element in
+ * OpenCV 4.6's SIMD kernel (v_muladd); q1 + q2 is cv::add; the factor 2 is exact. */
+static void build_sigma_inverse(const au_ccnf_expert *e, int n, const float *components,
+                                int num_components, float *sinv)
+{
+    float alpha_sum = 0.0f;
+    for (int k = 0; k < e->num_neurons; k++)
+        alpha_sum = (float)((double)alpha_sum + e->alpha[k]);
+
+    const size_t nn = (size_t)n * n;
+    for (size_t i = 0; i < nn; i++)
+        sinv[i] = 0.0f;
+    for (int b = 0; b < num_components; b++) {
+        const float beta = (float)e->betas[b];
+        const float *c = components + (size_t)b * nn;
+        for (size_t i = 0; i < nn; i++)
+            sinv[i] = fmaf(c[i], beta, sinv[i]);
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            float q1 = i == j ? alpha_sum : 0.0f;
+            sinv[(size_t)i * n + j] = 2.0f * (q1 + sinv[(size_t)i * n + j]);
+        }
+}
+
+/* cv::invert(A, X, DECOMP_CHOLESKY) for float: X starts as the identity and OpenCV's
+ * CholImpl (matrix_decomp.cpp) solves L·Lᵀ·X = I column by column. `l` holds the factor
+ * from au_cholesky_solve_f32 (lower triangle, reciprocal diagonal). The loops run over the
+ * columns j innermost so they vectorise; for each element the subtraction order over k is
+ * CholImpl's (ascending in the forward pass, descending in the backward pass), each term
+ * being a float product subtracted from a double accumulator. In the forward pass the
+ * terms with X[k][j] = 0 (j > k: the solution of a lower-triangular system with identity
+ * right-hand side is lower triangular) are skipped; subtracting a zero never changes the
+ * accumulator, which is never −0. */
+static void cholesky_inverse(const float *l, int n, float *x, double *acc)
+{
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j <= i; j++)
+            acc[j] = i == j ? 1.0 : 0.0;
+        const float *li = l + (size_t)i * n;
+        for (int k = 0; k < i; k++) {
+            const float lik = li[k];
+            const float *xk = x + (size_t)k * n;
+            for (int j = 0; j <= k; j++)
+                acc[j] -= (double)(lik * xk[j]);
+        }
+        float *xi = x + (size_t)i * n;
+        const double d = li[i];
+        for (int j = 0; j <= i; j++)
+            xi[j] = (float)(acc[j] * d);
+        for (int j = i + 1; j < n; j++)
+            xi[j] = 0.0f;
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        float *xi = x + (size_t)i * n;
+        for (int j = 0; j < n; j++)
+            acc[j] = xi[j];
+        for (int k = n - 1; k > i; k--) {
+            const float lki = l[(size_t)k * n + i];
+            const float *xk = x + (size_t)k * n;
+            for (int j = 0; j < n; j++)
+                acc[j] -= (double)(lki * xk[j]);
+        }
+        const double d = l[(size_t)i * n + i];
+        for (int j = 0; j < n; j++)
+            xi[j] = (float)(acc[j] * d);
+    }
+}
+
+auface_status au_ccnf_prepare_sigma(au_ccnf_expert *e, int ws, const float *components,
+                                    int num_components, au_err *err)
+{
+    if (ws < 2 || ws > AU_CCNF_MAX_WINDOW)
+        return au_fail(err, AUFACE_ERR_ARG, "CCNF sigma: window size %d outside 2..%d", ws,
+                       AU_CCNF_MAX_WINDOW);
+    if (e->num_neurons == 0 || au_ccnf_find_sigma(e, ws))
+        return AUFACE_OK;
+    if (num_components < 0 || num_components > e->num_betas ||
+        (num_components > 0 && !components))
+        return au_fail(err, AUFACE_ERR_ARG,
+                       "CCNF sigma: %d sigma components for window %d but the expert has %d "
+                       "betas",
+                       num_components, ws, e->num_betas);
+    if (e->num_sigmas >= AU_CCNF_MAX_SIGMAS)
+        return au_fail(err, AUFACE_ERR_UNSUPPORTED,
+                       "CCNF sigma: more than %d window sizes prepared for one expert",
+                       AU_CCNF_MAX_SIGMAS);
+
+    const int n = ws * ws;
+    const int stride = padded_stride(n);
+    const size_t nn = (size_t)n * n;
+    float *l = malloc(nn * sizeof *l);
+    float *x = malloc(nn * sizeof *x);
+    double *acc = malloc((size_t)n * sizeof *acc);
+    float *sigma_t = calloc((size_t)n * stride, sizeof *sigma_t);
+    if (!l || !x || !acc || !sigma_t) {
+        free(l);
+        free(x);
+        free(acc);
+        free(sigma_t);
+        return au_fail(err, AUFACE_ERR_NOMEM, "CCNF sigma: out of memory for window %d", ws);
+    }
+
+    build_sigma_inverse(e, n, components, num_components, l);
+    /* Factor with OpenCV's CholImpl; the right-hand side is a throw-away unit vector. */
+    for (int i = 0; i < n; i++)
+        x[i] = i == 0 ? 1.0f : 0.0f;
+    if (!au_cholesky_solve_f32(l, n, x)) {
+        free(l);
+        free(x);
+        free(acc);
+        free(sigma_t);
+        return au_fail(err, AUFACE_ERR_FORMAT,
+                       "CCNF sigma: the inverse covariance for window %d is not positive "
+                       "definite (check the expert's alphas and betas)",
+                       ws);
+    }
+    cholesky_inverse(l, n, x, acc);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            sigma_t[(size_t)j * stride + i] = x[(size_t)i * n + j];
+    free(l);
+    free(x);
+    free(acc);
+
+    au_ccnf_sigma *s = &e->sigmas[e->num_sigmas++];
+    s->ws = ws;
+    s->stride = stride;
+    s->sigma_t = sigma_t;
+    return AUFACE_OK;
+}
+
+/* The contrast normalisation works on "AOI-strided" positions q = y·aoi_w + x, for which
+ * element (r, c) of every window block is the contiguous AOI slice aoi[r·aoi_w + c + q]:
+ * long vectorisable loops and no gathering (positions with x >= ws are computed and not
+ * used). STAT_BLOCK positions are summed at a time in registers; the AOI is first copied
+ * into scratch with zero padding so that whole blocks can always be read. */
+#define STAT_BLOCK 32
+#define AOI_PAD (STAT_BLOCK + 16)
+
+static int strided_positions(int width, int ws)
+{
+    return (ws - 1) * (ws + width - 1) + ws;
+}
+
+/* V rounded up to STAT_BLOCK, plus 16 so that a 16-wide row read from it stays inside. */
+static int stat_buffer_floats(int width, int ws)
+{
+    int v = strided_positions(width, ws);
+    return (v + STAT_BLOCK - 1) / STAT_BLOCK * STAT_BLOCK + 16;
+}
+
+/* Scratch layout (floats), with P = ws², S = padded_stride(P), J = height·width:
+ *   z     [J][S]             im2col matrix, rows in column-major patch order, columns y·ws + x
+ *   r     [S]                sum of sigmoids
+ *   out   [S]                Σ·r
+ *   aoi   [A_h·A_w + AOI_PAD] zero-padded copy of the AOI
+ *   mean  [stat_buffer]      block means on AOI-strided positions
+ *   inv   [stat_buffer]      reciprocal block norms on AOI-strided positions */
+size_t au_ccnf_scratch_floats(int width, int height, int ws)
+{
+    if (width <= 0 || height <= 0 || ws <= 0)
+        return 0;
+    return ((size_t)width * height + 2) * (size_t)padded_stride(ws * ws) +
+           (size_t)(ws + width - 1) * (size_t)(ws + height - 1) + AOI_PAD +
+           2 * (size_t)stat_buffer_floats(width, ws);
+}
+
+/* Block statistics of im2colContrastNormBias (CCNF_patch_expert.cpp) for every strided
+ * position, each sum in OpenFace's order: mean = (Σ rows outer, columns inner)/(float)(h·w);
+ * sum of squares of the centred values in column-major order; norm = sqrtf, 1 if 0;
+ * inv = (float)(1.0/norm). Portable version. */
+static void block_stats_portable(const float *aoi, int aoi_w, int width, int height,
+                                 int v_count, float *mean, float *inv)
+{
+    const float count = (float)(width * height);
+    for (int q0 = 0; q0 < v_count; q0 += STAT_BLOCK) {
+        float acc[STAT_BLOCK], m[STAT_BLOCK];
+        for (int t = 0; t < STAT_BLOCK; t++)
+            acc[t] = 0.0f;
+        for (int r = 0; r < height; r++)
+            for (int c = 0; c < width; c++) {
+                const float *src = aoi + (size_t)r * aoi_w + c + q0;
+                for (int t = 0; t < STAT_BLOCK; t++)
+                    acc[t] += src[t];
+            }
+        for (int t = 0; t < STAT_BLOCK; t++) {
+            m[t] = acc[t] / count;
+            acc[t] = 0.0f;
+        }
+        for (int c = 0; c < width; c++)
+            for (int r = 0; r < height; r++) {
+                const float *src = aoi + (size_t)r * aoi_w + c + q0;
+                for (int t = 0; t < STAT_BLOCK; t++) {
+                    float v = src[t] - m[t];
+                    acc[t] += v * v;
+                }
+            }
+        for (int t = 0; t < STAT_BLOCK; t++) {
+            float norm = sqrtf(acc[t]);
+            if (norm == 0.0f)
+                norm = 1.0f;
+            mean[q0 + t] = m[t];
+            inv[q0 + t] = (float)(1.0 / norm);
+        }
+    }
+}
+
+#ifdef AU_CCNF_X86
+/* The same with AVX: four independent 8-lane chains per block. Division, square root and
+ * the double reciprocal are IEEE operations, identical to the scalar ones. */
+__attribute__((target("avx2,fma"))) static void
+block_stats_avx2(const float *aoi, int aoi_w, int width, int height, int v_count, float *mean,
+                 float *inv)
+{
+    const __m256 count = _mm256_set1_ps((float)(width * height));
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256d one_d = _mm256_set1_pd(1.0);
+    for (int q0 = 0; q0 < v_count; q0 += STAT_BLOCK) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int r = 0; r < height; r++)
+            for (int c = 0; c < width; c++) {
+                const float *src = aoi + (size_t)r * aoi_w + c + q0;
+                a0 = _mm256_add_ps(a0, _mm256_loadu_ps(src));
+                a1 = _mm256_add_ps(a1, _mm256_loadu_ps(src + 8));
+                a2 = _mm256_add_ps(a2, _mm256_loadu_ps(src + 16));
+                a3 = _mm256_add_ps(a3, _mm256_loadu_ps(src + 24));
+            }
+        const __m256 m0 = _mm256_div_ps(a0, count), m1 = _mm256_div_ps(a1, count),
+                     m2 = _mm256_div_ps(a2, count), m3 = _mm256_div_ps(a3, count);
+        a0 = a1 = a2 = a3 = _mm256_setzero_ps();
+        for (int c = 0; c < width; c++)
+            for (int r = 0; r < height; r++) {
+                const float *src = aoi + (size_t)r * aoi_w + c + q0;
+                __m256 v0 = _mm256_sub_ps(_mm256_loadu_ps(src), m0);
+                __m256 v1 = _mm256_sub_ps(_mm256_loadu_ps(src + 8), m1);
+                __m256 v2 = _mm256_sub_ps(_mm256_loadu_ps(src + 16), m2);
+                __m256 v3 = _mm256_sub_ps(_mm256_loadu_ps(src + 24), m3);
+                a0 = _mm256_add_ps(a0, _mm256_mul_ps(v0, v0));
+                a1 = _mm256_add_ps(a1, _mm256_mul_ps(v1, v1));
+                a2 = _mm256_add_ps(a2, _mm256_mul_ps(v2, v2));
+                a3 = _mm256_add_ps(a3, _mm256_mul_ps(v3, v3));
+            }
+        const __m256 ms[4] = {m0, m1, m2, m3}, ss[4] = {a0, a1, a2, a3};
+        for (int t = 0; t < 4; t++) {
+            __m256 norm = _mm256_sqrt_ps(ss[t]);
+            const __m256 is_zero = _mm256_cmp_ps(norm, _mm256_setzero_ps(), _CMP_EQ_OQ);
+            norm = _mm256_blendv_ps(norm, one, is_zero);
+            const __m256d n_lo = _mm256_cvtps_pd(_mm256_castps256_ps128(norm));
+            const __m256d n_hi = _mm256_cvtps_pd(_mm256_extractf128_ps(norm, 1));
+            const __m128 lo = _mm256_cvtpd_ps(_mm256_div_pd(one_d, n_lo));
+            const __m128 hi = _mm256_cvtpd_ps(_mm256_div_pd(one_d, n_hi));
+            _mm256_storeu_ps(mean + q0 + 8 * t, ms[t]);
+            _mm256_storeu_ps(inv + q0 + 8 * t, _mm256_set_m128(hi, lo));
+        }
+    }
+}
+#endif
+
+/* im2colContrastNormBias with positions contiguous: z[j][y·ws + x] = (a − mean)·inv for
+ * patch element j = c·height + r (column-major, OpenFace's column order), then zero
+ * padding up to the stride. */
+static void write_im2col_portable(const float *aoi, int aoi_w, int width, int height, int ws,
+                                  int stride, const float *mean, const float *inv, float *z)
+{
+    const int p_count = ws * ws;
+    for (int c = 0; c < width; c++)
+        for (int r = 0; r < height; r++) {
+            float *zj = z + (size_t)(c * height + r) * stride;
+            const float *src = aoi + (size_t)r * aoi_w + c;
+            for (int y = 0; y < ws; y++) {
+                const float *s = src + (size_t)y * aoi_w;
+                const float *m = mean + (size_t)y * aoi_w;
+                const float *n = inv + (size_t)y * aoi_w;
+                float *d = zj + y * ws;
+                for (int x = 0; x < ws; x++)
+                    d[x] = (s[x] - m[x]) * n[x];
+            }
+            for (int p = p_count; p < stride; p++)
+                zj[p] = 0.0f;
+        }
+}
+
+#ifdef AU_CCNF_X86
+/* The same with masked 8-lane loads and stores (one or two per window row, ws <= 16). */
+__attribute__((target("avx2,fma"))) static void
+write_im2col_avx2(const float *aoi, int aoi_w, int width, int height, int ws, int stride,
+                  const float *mean, const float *inv, float *z)
+{
+    const int p_count = ws * ws;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i k0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(ws), lane);
+    const __m256i k1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(ws - 8), lane);
+    for (int c = 0; c < width; c++)
+        for (int r = 0; r < height; r++) {
+            float *zj = z + (size_t)(c * height + r) * stride;
+            const float *src = aoi + (size_t)r * aoi_w + c;
+            for (int y = 0; y < ws; y++) {
+                const size_t o = (size_t)y * aoi_w;
+                float *d = zj + y * ws;
+                __m256 v = _mm256_sub_ps(_mm256_maskload_ps(src + o, k0),
+                                         _mm256_maskload_ps(mean + o, k0));
+                _mm256_maskstore_ps(d, k0, _mm256_mul_ps(v, _mm256_maskload_ps(inv + o, k0)));
+                if (ws > 8) {
+                    v = _mm256_sub_ps(_mm256_maskload_ps(src + o + 8, k1),
+                                      _mm256_maskload_ps(mean + o + 8, k1));
+                    _mm256_maskstore_ps(d + 8, k1,
+                                        _mm256_mul_ps(v, _mm256_maskload_ps(inv + o + 8, k1)));
+                }
+            }
+            for (int p = p_count; p < stride; p++)
+                zj[p] = 0.0f;
+        }
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------
+ * The two sgemm_ products, modelled as OpenBLAS's x86-64 sgemm kernels compute them: every
+ * output element is one chain of fused multiply-adds over the inner index in ascending
+ * order, starting from 0 (alpha = 1 and beta = 0 leave it unchanged). For the activations
+ * the first inner term is bias·1 = bias. fmaf gives the same bits on every machine; the
+ * AVX2/FMA kernels below are the fast path and produce identical results.
+ * ------------------------------------------------------------------------------------- */
+
+/* act[k][t] for positions p0..p0+BLOCK−1 and all k_count neurons (portable). */
+static void neurons_block_portable(const float *wm, int wstride, int rows, const float *z,
+                                   int stride, int p0, int k_count, float act[][BLOCK])
+{
+    for (int k = 0; k < k_count; k++) {
+        const float *w = wm + (size_t)k * wstride;
+        float acc[BLOCK];
+        for (int t = 0; t < BLOCK; t++)
+            acc[t] = w[0];
+        for (int j = 0; j < rows; j++) {
+            const float *zj = z + (size_t)j * stride + p0;
+            for (int t = 0; t < BLOCK; t++)
+                acc[t] = fmaf(w[1 + j], zj[t], acc[t]);
+        }
+        for (int t = 0; t < BLOCK; t++)
+            act[k][t] = acc[t];
+    }
+}
+
+/* out[i] = Σ_j Σ[i][j]·r[j] for i < i_count (a multiple of BLOCK), j < p_count (portable). */
+static void sigma_product_portable(const float *sigma_t, int stride, int p_count, int i_count,
+                                   const float *r, float *out)
+{
+    for (int i = 0; i < i_count; i++)
+        out[i] = 0.0f;
+    for (int j = 0; j < p_count; j++) {
+        const float *sj = sigma_t + (size_t)j * stride;
+        for (int i = 0; i < i_count; i++)
+            out[i] = fmaf(sj[i], r[j], out[i]);
+    }
+}
+
+#ifdef AU_CCNF_X86
+
+static int cpu_has_avx2_fma(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/* Four neurons (rows w[0..3], which may repeat) x 16 positions: eight independent FMA
+ * chains hide the FMA latency. */
+__attribute__((target("avx2,fma"))) static void
+neurons4_avx2(const float *const w[4], int rows, const float *z, int stride, int p0,
+              float *o0, float *o1, float *o2, float *o3)
+{
+    __m256 a0 = _mm256_set1_ps(w[0][0]), b0 = a0;
+    __m256 a1 = _mm256_set1_ps(w[1][0]), b1 = a1;
+    __m256 a2 = _mm256_set1_ps(w[2][0]), b2 = a2;
+    __m256 a3 = _mm256_set1_ps(w[3][0]), b3 = a3;
+    const float *zp = z + p0;
+    for (int j = 1; j <= rows; j++, zp += stride) {
+        const __m256 z0 = _mm256_loadu_ps(zp), z1 = _mm256_loadu_ps(zp + 8);
+        __m256 u = _mm256_broadcast_ss(w[0] + j);
+        a0 = _mm256_fmadd_ps(u, z0, a0);
+        b0 = _mm256_fmadd_ps(u, z1, b0);
+        u = _mm256_broadcast_ss(w[1] + j);
+        a1 = _mm256_fmadd_ps(u, z0, a1);
+        b1 = _mm256_fmadd_ps(u, z1, b1);
+        u = _mm256_broadcast_ss(w[2] + j);
+        a2 = _mm256_fmadd_ps(u, z0, a2);
+        b2 = _mm256_fmadd_ps(u, z1, b2);
+        u = _mm256_broadcast_ss(w[3] + j);
+        a3 = _mm256_fmadd_ps(u, z0, a3);
+        b3 = _mm256_fmadd_ps(u, z1, b3);
+    }
+    _mm256_storeu_ps(o0, a0);
+    _mm256_storeu_ps(o0 + 8, b0);
+    _mm256_storeu_ps(o1, a1);
+    _mm256_storeu_ps(o1 + 8, b1);
+    _mm256_storeu_ps(o2, a2);
+    _mm256_storeu_ps(o2 + 8, b2);
+    _mm256_storeu_ps(o3, a3);
+    _mm256_storeu_ps(o3 + 8, b3);
+}
+
+static void neurons_block_avx2(const float *wm, int wstride, int rows, const float *z,
+                               int stride, int p0, int k_count, float act[][BLOCK])
+{
+    for (int k = 0; k < k_count; k += 4) {
+        /* A group with fewer than 4 neurons repeats its last one (computed twice). */
+        int idx[4];
+        const float *w[4];
+        for (int i = 0; i < 4; i++) {
+            idx[i] = k + i < k_count ? k + i : k_count - 1;
+            w[i] = wm + (size_t)idx[i] * wstride;
+        }
+        neurons4_avx2(w, rows, z, stride, p0, act[idx[0]], act[idx[1]], act[idx[2]],
+                      act[idx[3]]);
+    }
+}
+
+/* The same with AVX: 64 outputs (eight FMA chains) at a time, then 16 at a time. */
+__attribute__((target("avx2,fma"))) static void
+sigma_product_avx2(const float *sigma_t, int stride, int p_count, int i_count, const float *r,
+                   float *out)
+{
+    int i0 = 0;
+    for (; i0 + 64 <= i_count; i0 += 64) {
+        __m256 a[8];
+        for (int t = 0; t < 8; t++)
+            a[t] = _mm256_setzero_ps();
+        const float *sj = sigma_t + i0;
+        for (int j = 0; j < p_count; j++, sj += stride) {
+            const __m256 rj = _mm256_broadcast_ss(r + j);
+            for (int t = 0; t < 8; t++)
+                a[t] = _mm256_fmadd_ps(_mm256_loadu_ps(sj + 8 * t), rj, a[t]);
+        }
+        for (int t = 0; t < 8; t++)
+            _mm256_storeu_ps(out + i0 + 8 * t, a[t]);
+    }
+    for (; i0 < i_count; i0 += 16) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        const float *sj = sigma_t + i0;
+        for (int j = 0; j < p_count; j++, sj += stride) {
+            const __m256 rj = _mm256_broadcast_ss(r + j);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(sj), rj, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(sj + 8), rj, a1);
+        }
+        _mm256_storeu_ps(out + i0, a0);
+        _mm256_storeu_ps(out + i0 + 8, a1);
+    }
+}
+
+#endif /* AU_CCNF_X86 */
+
+/* The neuron activations of a block of positions, then r = Σ 2α_k/(1 + exp(−act_k)) in
+ * double for every neuron with α_k > 1e-4, in file order, into a float accumulator
+ * (ResponseOpenBlas: `*p++ += (2.0 * alpha) / (1.0 + exp(-*q1++))`, a float += double).
+ * Only the first `valid` positions of the block are real; r is 0 for the others. */
+static void neuron_block(const au_ccnf_expert *e, const float *z, int stride, int p0,
+                         int valid, int use_avx2, float *r)
+{
+    const int rows = e->width * e->height;
+    const int k_count = e->num_neurons;
+    float act[AU_CCNF_MAX_NEURONS][BLOCK];
+#ifdef AU_CCNF_X86
+    if (use_avx2)
+        neurons_block_avx2(e->weight_matrix, rows + 1, rows, z, stride, p0, k_count, act);
+    else
+#endif
+        neurons_block_portable(e->weight_matrix, rows + 1, rows, z, stride, p0, k_count, act);
+    (void)use_avx2;
+    float rb[BLOCK];
+    for (int t = 0; t < BLOCK; t++)
+        rb[t] = 0.0f;
+    for (int k = 0; k < k_count; k++) {
+        const double alpha = e->alpha[k];
+        if (!(alpha > AU_CCNF_MIN_ALPHA))
+            continue;
+        const double two_alpha = 2.0 * alpha;
+        for (int t = 0; t < valid; t++)
+            rb[t] = (float)((double)rb[t] + two_alpha / (1.0 + exp(-(double)act[k][t])));
+    }
+    for (int t = 0; t < BLOCK; t++)
+        r[p0 + t] = rb[t];
+}
+
+auface_status au_ccnf_response(const au_ccnf_expert *e, const float *aoi, int aoi_w, int aoi_h,
+                               float *response, float *scratch, au_err *err)
+{
+    const int ws = aoi_h - e->height + 1;
+    if (ws < 1 || ws > AU_CCNF_MAX_WINDOW || aoi_w - e->width + 1 != ws)
+        return au_fail(err, AUFACE_ERR_ARG,
+                       "CCNF response: AOI %d x %d does not give a square window for a %d x %d "
+                       "patch",
+                       aoi_w, aoi_h, e->width, e->height);
+    const int p_count = ws * ws;
+    if (e->num_neurons == 0) {
+        for (int p = 0; p < p_count; p++)
+            response[p] = 0.0f;
+        return AUFACE_OK;
+    }
+    const au_ccnf_sigma *s = au_ccnf_find_sigma(e, ws);
+    if (!s)
+        return au_fail(err, AUFACE_ERR_ARG,
+                       "CCNF response: sigma for window %d was not prepared", ws);
+
+    const int stride = padded_stride(p_count);
+    const int rows = e->width * e->height;
+    const int stat_floats = stat_buffer_floats(e->width, ws);
+    float *z = scratch;
+    float *r = z + (size_t)rows * stride;
+    float *out = r + stride;
+    float *aoi_pad = out + stride;
+    float *mean = aoi_pad + (size_t)aoi_w * aoi_h + AOI_PAD;
+    float *inv = mean + stat_floats;
+
+    int use_avx2 = 0;
+#ifdef AU_CCNF_X86
+    use_avx2 = cpu_has_avx2_fma();
+#endif
+    memcpy(aoi_pad, aoi, (size_t)aoi_w * aoi_h * sizeof *aoi);
+    memset(aoi_pad + (size_t)aoi_w * aoi_h, 0, AOI_PAD * sizeof *aoi);
+    const int v_count = strided_positions(e->width, ws);
+#ifdef AU_CCNF_X86
+    if (use_avx2)
+        block_stats_avx2(aoi_pad, aoi_w, e->width, e->height, v_count, mean, inv);
+    else
+#endif
+        block_stats_portable(aoi_pad, aoi_w, e->width, e->height, v_count, mean, inv);
+#ifdef AU_CCNF_X86
+    if (use_avx2 && ws <= 16)
+        write_im2col_avx2(aoi_pad, aoi_w, e->width, e->height, ws, stride, mean, inv, z);
+    else
+#endif
+        write_im2col_portable(aoi_pad, aoi_w, e->width, e->height, ws, stride, mean, inv, z);
+    /* Blocks past the last real position (stride padding) are skipped. */
+    const int blocks_end = (p_count + BLOCK - 1) / BLOCK * BLOCK;
+    for (int p0 = 0; p0 < blocks_end; p0 += BLOCK)
+        neuron_block(e, z, stride, p0, p_count - p0 < BLOCK ? p_count - p0 : BLOCK, use_avx2,
+                     r);
+#ifdef AU_CCNF_X86
+    if (use_avx2)
+        sigma_product_avx2(s->sigma_t, stride, p_count, blocks_end, r, out);
+    else
+#endif
+        sigma_product_portable(s->sigma_t, stride, p_count, blocks_end, r, out);
+
+    /* minMaxIdx, then response − min if min < 0 (the double min of floats is a float). */
+    float min = out[0];
+    for (int p = 1; p < p_count; p++)
+        if (out[p] < min)
+            min = out[p];
+    if (min < 0.0f)
+        for (int p = 0; p < p_count; p++)
+            response[p] = out[p] - min;
+    else
+        memcpy(response, out, (size_t)p_count * sizeof *response);
+    return AUFACE_OK;
+}
+
+void au_ccnf_extract_aoi(const float *gray, int gw, int gh, size_t gstride, float lx, float ly,
+                         float a, float b, int aoi_w, int aoi_h, float *aoi)
+{
+    /* Patch_experts::Response: sim = [a1, -b1, x - a1*(W-1.0f)/2.0f + b1*(W-1.0f)/2.0f;
+     *                                 b1, a1, y - a1*(W-1.0f)/2.0f - b1*(W-1.0f)/2.0f]. */
+    const float w1 = (float)aoi_w - 1.0f;
+    const float m[6] = {a, -b, lx - a * w1 / 2.0f + b * w1 / 2.0f,
+                        b, a,  ly - a * w1 / 2.0f - b * w1 / 2.0f};
+    au_warp_affine_f32c1(gray, gw, gh, gstride, m, 1, aoi, aoi_w, aoi_h, (size_t)aoi_w);
+}
