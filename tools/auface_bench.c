@@ -56,7 +56,7 @@ static void usage(FILE *f)
         "\n"
         "  --video FILE        video (or image folder) to process\n"
         "  --workers N         workers of the parallel run (default: all online CPUs)\n"
-        "  --max-frames N      process only the first N frames (default: all)\n"
+        "  --max-frames N      process only the first N frames (default 0: all)\n"
         "  --runs K            run each mode K times and report the median fps (default 1)\n"
         "  --models DIR        model folder (default: the library's search order)\n"
         "  --detector NAME     retinaface (default) or yunet\n"
@@ -130,7 +130,7 @@ static int parse_args(int argc, char **argv, bench_options *opts, char *msg, siz
         else if (strcmp(a, "--workers") == 0)
             ok = parse_count(a, v, 1, 1024, &opts->workers, msg, cap);
         else if (strcmp(a, "--max-frames") == 0)
-            ok = parse_count(a, v, 1, 1000000000L, &opts->max_frames, msg, cap);
+            ok = parse_count(a, v, 0, 1000000000L, &opts->max_frames, msg, cap);
         else if (strcmp(a, "--runs") == 0)
             ok = parse_count(a, v, 1, BENCH_MAX_RUNS, &opts->runs, msg, cap);
         else
@@ -264,7 +264,7 @@ static int run_mode(const bench_options *opts, const char *tmpdir, mode_runs *m)
     }
     int show = isatty(STDERR_FILENO);
     for (int r = 0; r < m->runs; r++) {
-        char out[4096];
+        char out[2048];
         csv_path(out, sizeof out, tmpdir, m->label, r);
         auface_job job = {.input = opts->video, .output_csv = out, .max_frames = opts->max_frames};
         memset(&m->summary[r], 0, sizeof m->summary[r]);
@@ -323,7 +323,7 @@ static int same_bytes(const char *a, const char *b)
  * stderr), -1 a file could not be read. */
 static int outputs_identical(const char *tmpdir, const mode_runs *seq, const mode_runs *par)
 {
-    char first[4096], other[4096];
+    char first[2048], other[2048];
     csv_path(first, sizeof first, tmpdir, seq->label, 0);
     int identical = 1;
     const mode_runs *modes[2] = {seq, par};
@@ -469,7 +469,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    char tmpdir[4096];
+    char tmpdir[1024];
     if (!make_temp_dir(tmpdir, sizeof tmpdir))
         return EXIT_FAILED;
 
