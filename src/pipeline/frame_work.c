@@ -110,6 +110,19 @@ static auface_status own_landmarks(au_worker *w, const au_frame_input *in, au_fr
     return st;
 }
 
+/* OpenFace writes its tracker's parameters as p_* and derives pose and 3D landmarks from
+ * them (GetPose, GetShape), whatever the AU stage's own fit says. */
+static void use_tracker_params(au_worker *w, const au_frame_input *in, au_camera cam,
+                               au_frame_output *out)
+{
+    const au_pdm *pdm = w->extractor.pdm;
+    au_face_features *f = &out->features;
+    memcpy(f->global, in->tracker_global, sizeof f->global);
+    memcpy(f->local, in->tracker_local, sizeof(float) * (size_t)pdm->m);
+    au_head_pose(pdm, f->global, f->local, out->landmarks, cam, f->pose);
+    au_landmarks_3d(pdm, f->global, f->local, out->landmarks, cam, f->landmarks3d);
+}
+
 auface_status au_worker_process(au_worker *w, const au_frame_input *in, au_frame_output *out,
                                 au_err *err)
 {
@@ -117,8 +130,10 @@ auface_status au_worker_process(au_worker *w, const au_frame_input *in, au_frame
     out->timestamp = in->timestamp;
     au_track_result track;
     const float *fit_global = NULL, *fit_local = NULL;
+    int au_success;
     if (in->replay) {
         out->success = in->replay_success;
+        au_success = in->replay_au_success;
         out->confidence = in->replay_confidence;
         memcpy(out->landmarks, in->replay_landmarks, sizeof out->landmarks);
     } else if (w->own_landmarks) {
@@ -127,14 +142,18 @@ auface_status au_worker_process(au_worker *w, const au_frame_input *in, au_frame
             return st;
         fit_global = track.global;
         fit_local = track.local;
+        au_success = out->success;
     } else {
         return au_fail(err, AUFACE_ERR_INTERNAL, "frame %ld: no landmark source", in->index + 1);
     }
     au_camera cam = au_camera_default(in->width, in->height);
     au_face_extract_timed(&w->extractor, in->bgr, in->width, in->height, in->stride,
-                          out->landmarks, out->success, fit_global, fit_local, cam,
+                          out->landmarks, au_success, fit_global, fit_local, cam,
                           &out->features, w->times.seconds + AU_STAGE_CALCPARAMS,
                           w->times.seconds + AU_STAGE_ALIGN, w->times.seconds + AU_STAGE_HOG);
+    out->features.success = au_success;
+    if (in->have_tracker_params)
+        use_tracker_params(w, in, cam, out);
     return AUFACE_OK;
 }
 

@@ -36,10 +36,18 @@ typedef struct au_frame_input {
     size_t stride;
     long index;               /* 0-based */
     double timestamp;
-    int replay;               /* 1: the landmarks below come from a landmark file */
-    int replay_success;
+    int replay;               /* 1: the landmarks below are given (a landmark file, or a
+                                 tracker that ran before the workers) */
+    int replay_success;       /* the CSV's success */
+    int replay_au_success;    /* what the AU stage is told (OpenFace's detection_success,
+                                 which differs from the CSV's on a track's first frame) */
     double replay_confidence;
     float replay_landmarks[2 * AU_PDM_MAX_POINTS];
+    /* The tracker's own PDM parameters, when it has them: OpenFace writes these as p_* and
+     * computes pose and 3D landmarks from them (the AU stage fits its own). */
+    int have_tracker_params;
+    float tracker_global[6];
+    float tracker_local[AU_PDM_MAX_MODES];
 } au_frame_input;
 
 /* Everything the sequencer needs of one frame. */

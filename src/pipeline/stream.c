@@ -88,7 +88,7 @@ auface_status auface_process_frame(auface_pipeline *p, const auface_image *image
         return st;
     double reg[AUFACE_MAX_AUS], cls[AUFACE_MAX_AUS];
     const au_face_features *f = &s->out.features;
-    st = au_analyser_add_frame(s->analyser, s->out.success, f->hog, f->geom, reg, cls, &p->err);
+    st = au_analyser_add_frame(s->analyser, f->success, f->hog, f->geom, reg, cls, &p->err);
     if (st != AUFACE_OK)
         return st;
     au_online_correct(&s->online, reg, s->out.success);

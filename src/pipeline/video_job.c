@@ -124,6 +124,7 @@ static auface_status replay_landmarks(job_state *js, au_frame_input *in, au_err 
     in->replay_confidence = au_landmark_csv_confidence(js->lms, &c) ? c
                             : in->replay_success ? 1.0 : 0.0;
     in->replay = 1;
+    in->replay_au_success = in->replay_success;
     return AUFACE_OK;
 }
 
@@ -159,13 +160,13 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
         return r;
     if (copy_pixels(&f, pixels, capacity, err) < 0)
         return -1;
+    memset(in, 0, sizeof *in);
     in->bgr = *pixels;
     in->width = f.width;
     in->height = f.height;
     in->stride = (size_t)f.width * 3;
     in->index = f.index;
     in->timestamp = f.timestamp;
-    in->replay = 0;
     if (js->lms && replay_landmarks(js, in, err) != AUFACE_OK)
         return -1;
     js->frames_read++;
@@ -190,7 +191,7 @@ static auface_status consume_frame(void *user, const au_frame_output *out, int *
     const au_face_features *f = &out->features;
     double reg[AU_MAX_AUS], cls[AU_MAX_AUS];
     double t0 = au_now_seconds();
-    auface_status st = au_analyser_add_frame(js->analyser, out->success, f->hog, f->geom, reg,
+    auface_status st = au_analyser_add_frame(js->analyser, f->success, f->hog, f->geom, reg,
                                              cls, err);
     js->times.seconds[AU_STAGE_PREDICT] += au_now_seconds() - t0;
     if (st != AUFACE_OK)
