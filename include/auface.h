@@ -81,10 +81,19 @@ enum {
     AUFACE_OUT_ALL = 0x1f
 };
 
+/* How auface places the 68 landmarks when no landmark file is given. */
+typedef enum auface_landmarks {
+    AUFACE_LANDMARKS_PFLD = 0,       /* PFLD network, tracked (default): fastest */
+    AUFACE_LANDMARKS_CLNF            /* OpenFace's own CLNF tracker: OpenFace's landmarks and
+                                        therefore OpenFace's AUs */
+} auface_landmarks;
+
 /* Face detector used to find (and re-find) the face when auface places its own landmarks. */
 typedef enum auface_detector {
-    AUFACE_DETECTOR_RETINAFACE = 0,  /* RetinaFace mobilenet0.25 (default) */
-    AUFACE_DETECTOR_YUNET            /* YuNet 2023mar: faster, slightly less robust */
+    AUFACE_DETECTOR_DEFAULT = 0,     /* RetinaFace with PFLD, MTCNN with CLNF */
+    AUFACE_DETECTOR_RETINAFACE,      /* RetinaFace mobilenet0.25 (PFLD only) */
+    AUFACE_DETECTOR_YUNET,           /* YuNet 2023mar: faster (PFLD only) */
+    AUFACE_DETECTOR_MTCNN            /* OpenFace's MTCNN (CLNF only, as OpenFace) */
 } auface_detector;
 
 typedef struct auface_config {
@@ -96,7 +105,9 @@ typedef struct auface_config {
     int au_static;
     /* Bitwise OR of AUFACE_OUT_* (default AUFACE_OUT_ALL). */
     unsigned outputs;
-    /* Face detector (default AUFACE_DETECTOR_RETINAFACE). */
+    /* Landmarks (default AUFACE_LANDMARKS_PFLD) and face detector (default: the one that
+     * goes with the landmarks). */
+    auface_landmarks landmarks;
     auface_detector detector;
     /* Own landmarks: the detector runs on every detect_interval-th frame and whenever the
      * tracked landmarks stop fitting a face; in between, each frame is cropped from the

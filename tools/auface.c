@@ -119,8 +119,12 @@ static void configure(const au_cli_args *args, auface_config *cfg)
         cfg->workers = (int)args->workers;
     if (args->batch_size > 0)
         cfg->batch_size = (int)args->batch_size;
-    if (args->detector && strcmp(args->detector, "yunet") == 0)
-        cfg->detector = AUFACE_DETECTOR_YUNET;
+    if (args->landmarks && strcmp(args->landmarks, "clnf") == 0)
+        cfg->landmarks = AUFACE_LANDMARKS_CLNF;
+    if (args->detector)
+        cfg->detector = strcmp(args->detector, "yunet") == 0   ? AUFACE_DETECTOR_YUNET
+                        : strcmp(args->detector, "mtcnn") == 0 ? AUFACE_DETECTOR_MTCNN
+                                                               : AUFACE_DETECTOR_RETINAFACE;
 }
 
 typedef struct tally {

@@ -29,6 +29,7 @@ typedef struct bench_options {
     const char *video;
     const char *models;       /* NULL = the library's default search */
     const char *detector;     /* NULL = the library's default */
+    const char *landmarks;    /* NULL = the library's default (pfld) */
     long workers;             /* workers of the parallel mode */
     long max_frames;          /* 0 = every frame */
     long batch_size;          /* 0 = the library's default */
@@ -59,7 +60,8 @@ static void usage(FILE *f)
         "  --max-frames N      process only the first N frames (default 0: all)\n"
         "  --runs K            run each mode K times and report the median fps (default 1)\n"
         "  --models DIR        model folder (default: the library's search order)\n"
-        "  --detector NAME     retinaface (default) or yunet\n"
+        "  --landmarks NAME    pfld (default) or clnf\n"
+        "  --detector NAME     retinaface (default with pfld), yunet, or mtcnn (with clnf)\n"
         "  --batch-size N      frames in flight (default: the library's, 30)\n"
         "  --json              print exactly one JSON object on stdout\n"
         "  --help, -h          this text\n"
@@ -109,6 +111,7 @@ static int parse_args(int argc, char **argv, bench_options *opts, char *msg, siz
         }
         int known = strcmp(a, "--video") == 0 || strcmp(a, "--models") == 0 ||
                     strcmp(a, "--detector") == 0 || strcmp(a, "--workers") == 0 ||
+                    strcmp(a, "--landmarks") == 0 ||
                     strcmp(a, "--max-frames") == 0 || strcmp(a, "--runs") == 0 ||
                     strcmp(a, "--batch-size") == 0;
         if (!known) {
@@ -127,6 +130,8 @@ static int parse_args(int argc, char **argv, bench_options *opts, char *msg, siz
             opts->models = v;
         else if (strcmp(a, "--detector") == 0)
             opts->detector = v;
+        else if (strcmp(a, "--landmarks") == 0)
+            opts->landmarks = v;
         else if (strcmp(a, "--workers") == 0)
             ok = parse_count(a, v, 1, 1024, &opts->workers, msg, cap);
         else if (strcmp(a, "--max-frames") == 0)
@@ -145,9 +150,14 @@ static int parse_args(int argc, char **argv, bench_options *opts, char *msg, siz
         return 0;
     }
     if (opts->detector && strcmp(opts->detector, "retinaface") != 0 &&
-        strcmp(opts->detector, "yunet") != 0) {
-        snprintf(msg, cap, "--detector: unknown detector '%s' (retinaface or yunet)",
+        strcmp(opts->detector, "yunet") != 0 && strcmp(opts->detector, "mtcnn") != 0) {
+        snprintf(msg, cap, "--detector: unknown detector '%s' (retinaface, yunet or mtcnn)",
                  opts->detector);
+        return 0;
+    }
+    if (opts->landmarks && strcmp(opts->landmarks, "pfld") != 0 &&
+        strcmp(opts->landmarks, "clnf") != 0) {
+        snprintf(msg, cap, "--landmarks: unknown '%s' (pfld or clnf)", opts->landmarks);
         return 0;
     }
     return 1;
@@ -252,8 +262,12 @@ static int run_mode(const bench_options *opts, const char *tmpdir, mode_runs *m)
     cfg.workers = m->workers;
     if (opts->batch_size > 0)
         cfg.batch_size = (int)opts->batch_size;
-    if (opts->detector && strcmp(opts->detector, "yunet") == 0)
-        cfg.detector = AUFACE_DETECTOR_YUNET;
+    if (opts->landmarks && strcmp(opts->landmarks, "clnf") == 0)
+        cfg.landmarks = AUFACE_LANDMARKS_CLNF;
+    if (opts->detector)
+        cfg.detector = strcmp(opts->detector, "yunet") == 0   ? AUFACE_DETECTOR_YUNET
+                       : strcmp(opts->detector, "mtcnn") == 0 ? AUFACE_DETECTOR_MTCNN
+                                                              : AUFACE_DETECTOR_RETINAFACE;
 
     auface_pipeline *p = NULL;
     auface_status st = auface_pipeline_create(&cfg, &p);

@@ -41,7 +41,10 @@ void au_cli_usage(FILE *f)
         "  --models DIR             model folder (default: $AUFACE_MODELS, ./models,\n"
         "                           ../shared/models, then the install prefix)\n"
         "  --au-static              OpenFace's static AU models (-au_static)\n"
-        "  --detector NAME          retinaface (default) or yunet\n"
+        "  --landmarks NAME         pfld (default: fast) or clnf (OpenFace's own tracker:\n"
+        "                           OpenFace's landmarks and AUs)\n"
+        "  --detector NAME          retinaface (default with pfld), yunet, or mtcnn\n"
+        "                           (with clnf, as OpenFace)\n"
         "  --detect-interval N      run the detector on every N-th frame (default 30) and\n"
         "                           whenever tracking is lost; 1 = on every frame\n"
         "\n"
@@ -114,6 +117,7 @@ static const value_flag path_flags[] = {
     {"--hog", NULL, offsetof(au_cli_args, hog)},
     {"--aligned", NULL, offsetof(au_cli_args, aligned)},
     {"--detector", NULL, offsetof(au_cli_args, detector)},
+    {"--landmarks", NULL, offsetof(au_cli_args, landmarks)},
 };
 
 typedef struct number_flag {
@@ -216,8 +220,13 @@ int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap
         }
     }
     if (args->detector && strcmp(args->detector, "retinaface") != 0 &&
-        strcmp(args->detector, "yunet") != 0) {
-        snprintf(msg, cap, "unknown detector '%s' (retinaface or yunet)", args->detector);
+        strcmp(args->detector, "yunet") != 0 && strcmp(args->detector, "mtcnn") != 0) {
+        snprintf(msg, cap, "unknown detector '%s' (retinaface, yunet or mtcnn)", args->detector);
+        return 0;
+    }
+    if (args->landmarks && strcmp(args->landmarks, "pfld") != 0 &&
+        strcmp(args->landmarks, "clnf") != 0) {
+        snprintf(msg, cap, "unknown landmarks '%s' (pfld or clnf)", args->landmarks);
         return 0;
     }
     if (args->help || args->version)

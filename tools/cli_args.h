@@ -18,6 +18,7 @@ typedef struct au_cli_args {
     const char *hog;
     const char *aligned;
     const char *detector;   /* NULL = default */
+    const char *landmarks;  /* NULL = default (pfld) */
     int write_hog;
     int write_aligned;
     int overwrite;

@@ -34,7 +34,8 @@ void auface_config_default(auface_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->outputs = AUFACE_OUT_ALL;
-    cfg->detector = AUFACE_DETECTOR_RETINAFACE;
+    cfg->landmarks = AUFACE_LANDMARKS_PFLD;
+    cfg->detector = AUFACE_DETECTOR_DEFAULT;
     cfg->detect_interval = AU_TRACK_DETECT_INTERVAL;
     cfg->workers = 0;
     cfg->batch_size = 30;
@@ -121,9 +122,19 @@ auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline *
         return au_fail(&p->err, AUFACE_ERR_ARG, "auface_pipeline_create: config is NULL");
     p->cfg = *cfg;
     p->cfg.models_dir = NULL; /* the caller's string need not outlive the call */
+    if (p->cfg.detector == AUFACE_DETECTOR_DEFAULT)
+        p->cfg.detector = p->cfg.landmarks == AUFACE_LANDMARKS_CLNF ? AUFACE_DETECTOR_MTCNN
+                                                                  : AUFACE_DETECTOR_RETINAFACE;
+    int clnf = p->cfg.landmarks == AUFACE_LANDMARKS_CLNF;
+    if (clnf != (p->cfg.detector == AUFACE_DETECTOR_MTCNN))
+        return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED, "%s", clnf
+                       ? "CLNF landmarks start from OpenFace's MTCNN detector only"
+                       : "the MTCNN detector goes with CLNF landmarks; PFLD uses RetinaFace "
+                         "or YuNet");
     if (p->cfg.detect_interval < 1 || p->cfg.workers < 0 || p->cfg.batch_size < 1 ||
+        (p->cfg.landmarks != AUFACE_LANDMARKS_PFLD && !clnf) ||
         (p->cfg.detector != AUFACE_DETECTOR_RETINAFACE &&
-         p->cfg.detector != AUFACE_DETECTOR_YUNET) ||
+         p->cfg.detector != AUFACE_DETECTOR_YUNET && p->cfg.detector != AUFACE_DETECTOR_MTCNN) ||
         p->cfg.outputs == 0 || (p->cfg.outputs & ~(unsigned)AUFACE_OUT_ALL))
         return au_fail(&p->err, AUFACE_ERR_ARG, "invalid configuration: detect_interval %d, "
                        "workers %d, batch_size %d, outputs 0x%x", p->cfg.detect_interval,
@@ -147,8 +158,29 @@ static auface_status load_network(auface_pipeline *p, const char *rel, au_nn_mod
     return au_nn_model_load(out, path, &p->err);
 }
 
+/* OpenFace's CLNF model set and MTCNN, loaded once; Σ is prepared here, before any thread
+ * reads the experts. */
+static auface_status load_clnf(auface_pipeline *p)
+{
+    char path[4300];
+    au_clnf_params_default(&p->clnf_params);
+    snprintf(path, sizeof path, "%s/openface/model/main_clnf_general.txt", p->models_dir);
+    auface_status st = au_clnf_model_load(&p->clnf_model, path, &p->err);
+    if (st == AUFACE_OK)
+        st = au_clnf_prepare_model(p->clnf_model, &p->clnf_params, &p->err);
+    snprintf(path, sizeof path, "%s/openface/model/mtcnn_detector", p->models_dir);
+    if (st == AUFACE_OK)
+        st = au_mtcnn_load(&p->mtcnn, path, &p->err);
+    if (st == AUFACE_OK)
+        st = au_clnf_tracker_create(&p->clnf_tracker, p->clnf_model, p->mtcnn,
+                                    &p->clnf_params, &p->err);
+    return st;
+}
+
 auface_status au_pipeline_load_landmarker(auface_pipeline *p)
 {
+    if (p->cfg.landmarks == AUFACE_LANDMARKS_CLNF)
+        return p->clnf_tracker ? AUFACE_OK : load_clnf(p);
     if (p->pfld_model)
         return AUFACE_OK;
     auface_status st = load_network(p, p->cfg.detector == AUFACE_DETECTOR_YUNET
@@ -165,6 +197,9 @@ void auface_pipeline_destroy(auface_pipeline *p)
     if (!p)
         return;
     au_stream_free(p->stream);
+    au_clnf_tracker_free(p->clnf_tracker);
+    au_mtcnn_free(p->mtcnn);
+    au_clnf_model_free(p->clnf_model);
     destroy_workers(p);
     au_nn_model_free(p->pfld_model);
     au_nn_model_free(p->detector_model);

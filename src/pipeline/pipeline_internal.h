@@ -9,6 +9,7 @@
 #include "pipeline/face_frame.h"
 #include "pipeline/frame_work.h"
 #include "pipeline/tracker.h"
+#include "landmark/clnf_tracker.h"
 
 struct auface_pipeline {
     auface_config cfg;
@@ -19,6 +20,12 @@ struct auface_pipeline {
     /* Own landmarks, loaded on first use (landmark replay needs none of it). */
     au_nn_model *detector_model;
     au_nn_model *pfld_model;
+    /* OpenFace's CLNF tracker, loaded on first use (runs on the reader thread: its state
+     * goes from frame to frame). */
+    au_clnf_model *clnf_model;
+    au_clnf_params clnf_params;
+    au_mtcnn *mtcnn;
+    au_clnf_tracker *clnf_tracker;
     /* Workers with their scratch and network runtimes, made on first use. */
     au_worker **workers;
     int num_workers;
@@ -34,7 +41,8 @@ void au_stream_free(struct au_stream *s);
 /* Loads the detector and landmark networks if not yet loaded. */
 auface_status au_pipeline_load_landmarker(auface_pipeline *p);
 
-/* Makes the workers (cfg.workers of them), with network runtimes when own_landmarks. */
+/* Makes the workers (cfg.workers of them), with network runtimes when own_landmarks (PFLD
+ * tracking on the workers). */
 auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks);
 
 /* Frame slots the scheduler may fill: at least batch_size, and enough for every worker to

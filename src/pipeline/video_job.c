@@ -26,6 +26,8 @@ typedef struct job_state {
     const auface_job *job;
     au_source *src;
     au_landmark_csv *lms;
+    au_clnf_tracker *clnf;        /* OpenFace's tracker, run while reading (frame order) */
+    double clnf_seconds;          /* its share of the reader's time */
     au_analyser *analyser;
     au_csv_writer *csv;
     au_atomic_file hog_file;
@@ -84,13 +86,19 @@ static auface_status open_inputs(job_state *js)
     auface_status st = au_source_open(&js->src, js->job->input, &p->err);
     if (st != AUFACE_OK)
         return st;
-    if (js->job->landmarks_csv)
+    int pfld_on_workers = 0;
+    if (js->job->landmarks_csv) {
         st = au_landmark_csv_open(&js->lms, js->job->landmarks_csv, &p->err);
-    else
+    } else {
         st = au_pipeline_load_landmarker(p);
+        js->clnf = p->cfg.landmarks == AUFACE_LANDMARKS_CLNF ? p->clnf_tracker : NULL;
+        pfld_on_workers = !js->clnf;
+        if (js->clnf)
+            au_clnf_tracker_reset(js->clnf);
+    }
     if (st != AUFACE_OK)
         return st;
-    st = au_pipeline_prepare_workers(p, js->job->landmarks_csv == NULL);
+    st = au_pipeline_prepare_workers(p, pfld_on_workers);
     if (st != AUFACE_OK)
         return st;
     js->total = au_source_frame_count(js->src);
@@ -125,6 +133,28 @@ static auface_status replay_landmarks(job_state *js, au_frame_input *in, au_err 
                             : in->replay_success ? 1.0 : 0.0;
     in->replay = 1;
     in->replay_au_success = in->replay_success;
+    return AUFACE_OK;
+}
+
+/* OpenFace's tracker on the next frame; its landmarks then go to the workers as given
+ * landmarks, so the per-frame AU stage still runs in parallel behind it. */
+static auface_status clnf_landmarks(job_state *js, au_frame_input *in, au_err *err)
+{
+    au_clnf_frame cf;
+    double t0 = au_now_seconds();
+    auface_status st = au_clnf_tracker_step(js->clnf, in->bgr, in->width, in->height,
+                                            in->stride, &cf, err);
+    js->clnf_seconds += au_now_seconds() - t0;
+    if (st != AUFACE_OK)
+        return st;
+    in->replay = 1;
+    in->replay_success = cf.success;
+    in->replay_au_success = cf.detection_success;
+    in->replay_confidence = cf.certainty;
+    memcpy(in->replay_landmarks, cf.landmarks, sizeof in->replay_landmarks);
+    in->have_tracker_params = 1;
+    memcpy(in->tracker_global, cf.global, sizeof in->tracker_global);
+    memcpy(in->tracker_local, cf.local, sizeof in->tracker_local);
     return AUFACE_OK;
 }
 
@@ -168,6 +198,8 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
     in->index = f.index;
     in->timestamp = f.timestamp;
     if (js->lms && replay_landmarks(js, in, err) != AUFACE_OK)
+        return -1;
+    if (js->clnf && clnf_landmarks(js, in, err) != AUFACE_OK)
         return -1;
     js->frames_read++;
     return 1;
@@ -326,6 +358,9 @@ static void fill_summary(const job_state *js, double seconds, auface_summary *su
     summary->seconds = seconds;
     for (int s = 0; s < AU_STAGE_COUNT && s < AUFACE_STAGE_COUNT; s++)
         summary->stage_seconds[s] = js->times.seconds[s];
+    /* The CLNF tracker runs inside the reader: move its time from decode to landmarks. */
+    summary->stage_seconds[AUFACE_STAGE_DECODE] -= js->clnf_seconds;
+    summary->stage_seconds[AUFACE_STAGE_LANDMARKS] += js->clnf_seconds;
 }
 
 auface_status auface_process_video(auface_pipeline *p, const auface_job *job,

@@ -1,0 +1,614 @@
+#include "landmark/clnf_fit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "face/calcparams.h"
+#include "landmark/ccnf.h"
+#include "landmark/clnf_pdm_ops.h"
+#include "landmark/clnf_response.h"
+#include "landmark/clnf_rlms.h"
+
+/* CLNF::Fit: "Can't track very small images reliably (less than ~30px across)" */
+#define FACE_TOO_SMALL 0.25
+/* CLNF::Fit: record the likelihood when params_global[0] < 0.30 after the rigid pass */
+#define LIKELIHOOD_SCALE 0.30
+/* CLNF::DetectLandmarks: a part is used if params_global[0] > 0.9 * part patch_scaling[0] */
+#define PART_SCALE_FACTOR 0.9
+/* CLNF::Fit: reg_factor <= 0 becomes 0.001 */
+#define MIN_REG 0.001f
+
+#define MAX_KDE_PER_CLNF (2 * AU_CLNF_MAX_WINDOW_SIZES)
+
+/* One CLNF (the main model or a part) as the fitter sees it. */
+typedef struct clnf_slot {
+    const au_clnf *clnf;
+    float *pc_t;                        /* the PDM's components transposed */
+    au_clnf_params params;              /* the parameters CLNF::Read gives it */
+    int num_kde;
+    au_clnf_kde kde[MAX_KDE_PER_CLNF];  /* keyed by window size (kde_resp_precalc) */
+} clnf_slot;
+
+struct au_clnf_fitter {
+    const au_clnf_model *model;
+    int num_slots;                      /* 1 + parts */
+    clnf_slot slots[1 + AU_CLNF_MAX_PARTS];
+    int part_pairs[AU_CLNF_MAX_PARTS];
+    const int (*pairs[AU_CLNF_MAX_PARTS])[2];
+    int max_patch_w, max_patch_h, max_ws;
+    float *responses;                   /* max n·ws² */
+    float *scratch;                     /* au_clnf_responses_scratch_floats */
+    float *gray;                        /* float copy of the current image */
+    size_t gray_cap;                    /* floats allocated */
+    au_clnf_rlms_scratch rlms;
+    float lhood_scratch[AU_PDM_MAX_POINTS];
+};
+
+/* ---- parameters ------------------------------------------------------------------------- */
+
+static void set_windows(au_clnf_params *p, const int *init, const int *small, int count)
+{
+    p->num_window_sizes = count;
+    for (int i = 0; i < AU_CLNF_MAX_WINDOW_SIZES; i++) {
+        p->window_sizes_init[i] = i < count ? init[i] : 0;
+        p->window_sizes_small[i] = i < count ? small[i] : 0;
+    }
+}
+
+void au_clnf_params_default(au_clnf_params *p)
+{
+    /* LandmarkDetectorParameters.cpp FaceModelParameters::init, CLNF_DETECTOR */
+    static const int init[4] = {11, 9, 7, 5}, small[4] = {0, 9, 7, 0};
+    memset(p, 0, sizeof *p);
+    p->num_iterations = 5;
+    p->sigma = 1.5f;
+    p->reg_factor = 25.0f;
+    p->weight_factor = 0.0f;
+    p->refine_parameters = 1;
+    p->refine_hierarchical = 1;
+    p->validate_detections = 1;
+    p->validation_boundary = 0.725f;
+    p->reinit_video_every = 2;
+    set_windows(p, init, small, 4);
+}
+
+auface_status au_clnf_params_for_part(const char *name, au_clnf_params *p, au_err *err)
+{
+    /* FaceModelParameters(sub_arguments): the default model path is main_ceclm_general.txt,
+     * so the CE-CLM branch scales sigma by 1.5 and reg by 0.9 (overwritten below for every
+     * known part); CLNF::Read then switches validation, hierarchy and refinement off. */
+    au_clnf_params_default(p);
+    p->sigma = 1.5f * 1.5f;
+    p->reg_factor = 0.9f * 25.0f;
+    p->validate_detections = 0;
+    p->refine_hierarchical = 0;
+    p->refine_parameters = 0;
+    if (strcmp(name, "inner") == 0) {
+        static const int w[1] = {9};
+        set_windows(p, w, w, 1);
+        p->reg_factor = 2.5f;
+        p->sigma = 1.75f;
+        p->weight_factor = 2.5f;
+    } else if (strcmp(name, "left_eye_28") == 0 || strcmp(name, "right_eye_28") == 0) {
+        static const int w[3] = {3, 5, 9};
+        set_windows(p, w, w, 3);
+        p->reg_factor = 0.5f;
+        p->sigma = 1.0f;
+    } else if (strcmp(name, "left_eye") == 0 || strcmp(name, "right_eye") == 0) {
+        static const int w[2] = {5, 3};
+        set_windows(p, w, w, 2);
+        p->reg_factor = 0.1f;
+        p->sigma = 2.0f;
+    } else if (strcmp(name, "mouth") == 0) {
+        static const int w[2] = {7, 7};
+        set_windows(p, w, w, 2);
+        p->reg_factor = 1.0f;
+        p->sigma = 2.0f;
+    } else if (strcmp(name, "brow") == 0) {
+        static const int w[2] = {11, 9};
+        set_windows(p, w, w, 2);
+        p->reg_factor = 10.0f;
+        p->sigma = 3.5f;
+    } else {
+        return au_fail(err, AUFACE_ERR_UNSUPPORTED,
+                       "CLNF part model '%s': no parameters are known for this part name", name);
+    }
+    return AUFACE_OK;
+}
+
+/* CLNF::Fit with refine_parameters: with k = min(scale, 2) and
+ * L(x) = x·log(patch_scaling[k]/0.25)/log(2) evaluated left to right in double,
+ *   reg = reg_factor − L(15) (0.001 if ≤ 0), sigma = sigma + L(0.25),
+ *   weight = weight_factor + L(2·weight_factor) (2·weight_factor in float),
+ * each rounded to float. Parts use their parameters unchanged. */
+static void scale_parameters(const au_clnf *c, const au_clnf_params *p, int scale, float *sigma,
+                             float *reg, float *weight)
+{
+    *sigma = p->sigma;
+    *reg = p->reg_factor;
+    *weight = p->weight_factor;
+    if (!p->refine_parameters)
+        return;
+    const int k = scale >= 2 ? 2 : scale;
+    const double ratio = log(c->scales[k].patch_scaling / 0.25), ln2 = log(2.0);
+    *reg = (float)((double)p->reg_factor - 15 * ratio / ln2);
+    if (*reg <= 0)
+        *reg = MIN_REG;
+    *sigma = (float)((double)p->sigma + 0.25 * ratio / ln2);
+    *weight = (float)((double)p->weight_factor + (double)(2 * p->weight_factor) * ratio / ln2);
+}
+
+/* NU_RLMS: float a = -0.5/(sigma*sigma), σ² in float, the quotient in double. */
+static float kde_coefficient(float sigma)
+{
+    return (float)(-0.5 / (double)(sigma * sigma));
+}
+
+/* ---- model preparation and fitter creation ---------------------------------------------- */
+
+/* The parameters of slot i: the main model's (i = 0) or part i−1's by name. */
+static auface_status slot_params(au_clnf_model *m, int i, const au_clnf_params *main_params,
+                                 au_clnf_params *out, au_err *err)
+{
+    if (i == 0) {
+        *out = *main_params;
+        return AUFACE_OK;
+    }
+    return au_clnf_params_for_part(au_clnf_model_part(m, i - 1)->name, out, err);
+}
+
+static const au_clnf *slot_clnf(au_clnf_model *m, int i)
+{
+    return i == 0 ? au_clnf_model_main(m) : &au_clnf_model_part(m, i - 1)->clnf;
+}
+
+static auface_status check_windows(const au_clnf *c, const au_clnf_params *p, const char *who,
+                                   au_err *err)
+{
+    if (p->num_window_sizes < c->num_scales || p->num_window_sizes > AU_CLNF_MAX_WINDOW_SIZES)
+        return au_fail(err, AUFACE_ERR_ARG,
+                       "CLNF %s: %d window sizes for %d patch scales (need one per scale, at "
+                       "most %d)",
+                       who, p->num_window_sizes, c->num_scales, AU_CLNF_MAX_WINDOW_SIZES);
+    for (int i = 0; i < c->num_scales; i++) {
+        const int a = p->window_sizes_init[i], b = p->window_sizes_small[i];
+        if (a < 0 || a > AU_CCNF_MAX_WINDOW || b < 0 || b > AU_CCNF_MAX_WINDOW)
+            return au_fail(err, AUFACE_ERR_ARG,
+                           "CLNF %s: window size %d or %d at scale %d outside 0..%d", who, a, b,
+                           i, AU_CCNF_MAX_WINDOW);
+    }
+    return AUFACE_OK;
+}
+
+auface_status au_clnf_prepare_model(au_clnf_model *m, const au_clnf_params *params,
+                                    au_err *err)
+{
+    const int slots = 1 + au_clnf_model_num_parts(m);
+    for (int i = 0; i < slots; i++) {
+        au_clnf_params p;
+        auface_status st = slot_params(m, i, params, &p, err);
+        if (st != AUFACE_OK)
+            return st;
+        au_clnf *c = i == 0 ? au_clnf_model_main(m) : &au_clnf_model_part(m, i - 1)->clnf;
+        if ((st = check_windows(c, &p, i == 0 ? "main model" : "part", err)) != AUFACE_OK)
+            return st;
+        for (int s = 0; s < c->num_scales; s++) {
+            const int ws[2] = {p.window_sizes_init[s], p.window_sizes_small[s]};
+            for (int k = 0; k < 2; k++)
+                if (ws[k] > 0 && (st = au_clnf_prepare_sigmas(c, s, ws[k], -1, err)) != AUFACE_OK)
+                    return st;
+        }
+    }
+    return AUFACE_OK;
+}
+
+/* Every expert with neurons used at (scale, ws) must have its Σ. */
+static auface_status check_sigmas(const au_clnf *c, int scale, int ws, au_err *err)
+{
+    const au_ccnf_patch_set *s = &c->scales[scale];
+    for (int v = 0; v < s->num_views; v++)
+        for (int p = 0; p < s->num_points; p++) {
+            const au_ccnf_expert *e = &s->experts[(size_t)v * s->num_points + p];
+            if (e->num_neurons > 0 && !au_ccnf_find_sigma(e, ws))
+                return au_fail(err, AUFACE_ERR_ARG,
+                               "CLNF fitter: Σ for window %d of scale %d (view %d, landmark "
+                               "%d) is not prepared; call au_clnf_prepare_model first",
+                               ws, scale, v, p);
+        }
+    return AUFACE_OK;
+}
+
+static const au_clnf_kde *find_kde(const clnf_slot *slot, int ws)
+{
+    for (int i = 0; i < slot->num_kde; i++)
+        if (slot->kde[i].ws == ws)
+            return &slot->kde[i];
+    return NULL;
+}
+
+/* KDE tables of a slot, in first-use order: the init windows scale by scale, then the
+ * small windows; each with the σ of the scale that first uses its window size. */
+static auface_status build_kdes(clnf_slot *slot, au_err *err)
+{
+    const au_clnf *c = slot->clnf;
+    const au_clnf_params *p = &slot->params;
+    for (int list = 0; list < 2; list++)
+        for (int s = 0; s < c->num_scales; s++) {
+            const int ws = list == 0 ? p->window_sizes_init[s] : p->window_sizes_small[s];
+            if (ws <= 0 || find_kde(slot, ws))
+                continue;
+            float sigma, reg, weight;
+            scale_parameters(c, p, s, &sigma, &reg, &weight);
+            auface_status st = au_clnf_kde_build(&slot->kde[slot->num_kde], ws,
+                                                 kde_coefficient(sigma), err);
+            if (st != AUFACE_OK)
+                return st;
+            slot->num_kde++;
+        }
+    return AUFACE_OK;
+}
+
+void au_clnf_fitter_free(au_clnf_fitter *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < f->num_slots; i++) {
+        for (int k = 0; k < f->slots[i].num_kde; k++)
+            au_clnf_kde_free(&f->slots[i].kde[k]);
+        free(f->slots[i].pc_t);
+    }
+    free(f->responses);
+    free(f->scratch);
+    free(f->gray);
+    free(f);
+}
+
+auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *model,
+                                    const au_clnf_params *params, au_err *err)
+{
+    *out = NULL;
+    if (!model || !params || params->num_iterations < 1)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF fitter: no model, no parameters, or fewer "
+                                            "than 1 iteration");
+    au_clnf_fitter *f = calloc(1, sizeof *f);
+    if (!f)
+        return au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory");
+    /* The model is only read here; its accessors for parts take a non-const pointer. */
+    au_clnf_model *m = (au_clnf_model *)model;
+    f->model = model;
+    f->num_slots = 1 + au_clnf_model_num_parts(m);
+    auface_status st = AUFACE_OK;
+    size_t max_resp = 0;
+    for (int i = 0; i < f->num_slots && st == AUFACE_OK; i++) {
+        clnf_slot *slot = &f->slots[i];
+        slot->clnf = slot_clnf(m, i);
+        if ((st = slot_params(m, i, params, &slot->params, err)) != AUFACE_OK ||
+            (st = check_windows(slot->clnf, &slot->params, i == 0 ? "main model" : "part",
+                                err)) != AUFACE_OK)
+            break;
+        const au_clnf *c = slot->clnf;
+        if (c->pdm.n > AU_PDM_MAX_POINTS || c->pdm.m > AU_PDM_MAX_MODES) {
+            st = au_fail(err, AUFACE_ERR_UNSUPPORTED, "CLNF fitter: a PDM of %d points and %d "
+                         "modes exceeds %d and %d", c->pdm.n, c->pdm.m, AU_PDM_MAX_POINTS,
+                         AU_PDM_MAX_MODES);
+            break;
+        }
+        for (int s = 0; s < c->num_scales && st == AUFACE_OK; s++) {
+            const au_ccnf_patch_set *set = &c->scales[s];
+            for (int e = 0; e < set->num_views * set->num_points; e++) {
+                if (set->experts[e].width > f->max_patch_w)
+                    f->max_patch_w = set->experts[e].width;
+                if (set->experts[e].height > f->max_patch_h)
+                    f->max_patch_h = set->experts[e].height;
+            }
+            const int ws[2] = {slot->params.window_sizes_init[s],
+                               slot->params.window_sizes_small[s]};
+            for (int k = 0; k < 2 && st == AUFACE_OK; k++) {
+                if (ws[k] <= 0)
+                    continue;
+                st = check_sigmas(c, s, ws[k], err);
+                if (ws[k] > f->max_ws)
+                    f->max_ws = ws[k];
+                const size_t need = (size_t)c->pdm.n * ws[k] * ws[k];
+                if (need > max_resp)
+                    max_resp = need;
+            }
+        }
+        if (st == AUFACE_OK)
+            st = build_kdes(slot, err);
+        if (st == AUFACE_OK && !(slot->pc_t = au_clnf_transpose_components(&c->pdm)))
+            st = au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory");
+        if (i > 0) {
+            const au_clnf_part *part = au_clnf_model_part(m, i - 1);
+            f->part_pairs[i - 1] = part->num_pairs;
+            f->pairs[i - 1] = (const int (*)[2])part->pairs;
+        }
+    }
+    if (st == AUFACE_OK) {
+        const size_t scratch =
+            au_clnf_responses_scratch_floats(f->max_patch_w, f->max_patch_h, f->max_ws);
+        f->responses = malloc((max_resp ? max_resp : 1) * sizeof(float));
+        f->scratch = malloc(scratch * sizeof(float));
+        if (!f->responses || !f->scratch)
+            st = au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory for the response "
+                         "buffers");
+    }
+    if (st != AUFACE_OK) {
+        au_clnf_fitter_free(f);
+        return st;
+    }
+    *out = f;
+    return AUFACE_OK;
+}
+
+/* ---- fitting ---------------------------------------------------------------------------- */
+
+/* image.convertTo(gray_image_flt, CV_32F) into the fitter's buffer (grown if needed). */
+static auface_status load_gray(au_clnf_fitter *f, const uint8_t *gray, int w, int h,
+                               size_t stride, au_err *err)
+{
+    const size_t need = (size_t)w * h;
+    if (need > f->gray_cap) {
+        float *g = realloc(f->gray, need * sizeof *g);
+        if (!g)
+            return au_fail(err, AUFACE_ERR_NOMEM, "CLNF fit: out of memory for a %d x %d image",
+                           w, h);
+        f->gray = g;
+        f->gray_cap = need;
+    }
+    for (int y = 0; y < h; y++) {
+        const uint8_t *src = gray + (size_t)y * stride;
+        float *dst = f->gray + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            dst[x] = (float)src[x];
+    }
+    return AUFACE_OK;
+}
+
+/* Outcome of CLNF::Fit for one CLNF. */
+typedef struct fit_outcome {
+    int ok;
+    int likelihood_computed;
+    float likelihood;
+} fit_outcome;
+
+/* CLNF::Fit of slot `slot` on the float image in f->gray, from (g, p), in place. The
+ * per-landmark likelihoods go to lhoods when computed. */
+static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au_clnf_params *p,
+                              const int *windows, int w, int h, float g[6], float *local,
+                              float *lhoods, fit_outcome *out, au_err *err)
+{
+    const au_clnf *c = slot->clnf;
+    const au_pdm *pdm = &c->pdm;
+    const int n = pdm->n, num_scales = c->num_scales;
+    float shape[2 * AU_PDM_MAX_POINTS], ref[2 * AU_PDM_MAX_POINTS];
+    float weights[AU_PDM_MAX_POINTS];
+    out->ok = 1;
+    out->likelihood_computed = 0;
+    out->likelihood = 0.0f;
+    for (int scale = 0; scale < num_scales; scale++) {
+        const int ws = windows[scale];
+        if (ws == 0)
+            continue;
+        const au_clnf_kde *kde = find_kde(slot, ws);
+        if (ws < 0 || !kde)
+            return au_fail(err, AUFACE_ERR_ARG,
+                           "CLNF fit: window size %d at scale %d has no KDE table (the fitter "
+                           "was created for other window sizes)",
+                           ws, scale);
+        const au_ccnf_patch_set *set = &c->scales[scale];
+
+        /* Patch_experts::Response: view, current and reference shapes, similarity, maps */
+        const int view = au_ccnf_patch_set_view(set, g[1], g[2], g[3]);
+        const int *visible = set->visibility + (size_t)view * set->num_points;
+        float shape3d[3 * AU_PDM_MAX_POINTS];
+        au_clnf_shape3d(pdm, slot->pc_t, local, shape3d);
+        au_clnf_shape2d_from_3d(shape3d, n, g, shape);
+        const float g_ref[6] = {(float)set->patch_scaling, 0, 0, 0, 0, 0};
+        au_clnf_shape2d_from_3d(shape3d, n, g_ref, ref);
+        au_clnf_rlms_setup rs;
+        au_clnf_similarity(shape, ref, n, rs.img_to_ref, rs.ref_to_img);
+        auface_status st = au_clnf_responses(set, view, visible, shape, n, rs.ref_to_img, ws,
+                                             f->gray, w, h, (size_t)w, f->max_patch_w,
+                                             f->max_patch_h, f->responses, f->scratch, err);
+        if (st != AUFACE_OK)
+            return st;
+
+        float sigma, reg, weight;
+        scale_parameters(c, p, scale, &sigma, &reg, &weight);
+
+        /* GetWeightMatrix: weight·patch_confidence per landmark (W(p,p) = 0 + confidence in
+         * float, then scaled by the float weight) when weight > 0, else W = I */
+        if (weight > 0)
+            for (int i = 0; i < n; i++)
+                weights[i] = (float)set->experts[(size_t)view * set->num_points + i]
+                                 .patch_confidence * weight;
+
+        /* the base shape is CalcShape2D at the start of the scale: `shape` above */
+        rs.pdm = pdm;
+        rs.pc_t = slot->pc_t;
+        rs.base = shape;
+        rs.responses = f->responses;
+        rs.visible = visible;
+        rs.kde = kde;
+        rs.ws = ws;
+        rs.iterations = p->num_iterations;
+        rs.sigma = sigma;
+        rs.reg = reg;
+        rs.weights = weight > 0 ? weights : NULL;
+
+        rs.rigid = 1;
+        rs.compute_likelihood = 0;
+        au_clnf_nu_rlms(&rs, g, local, lhoods, &f->rlms);
+
+        rs.rigid = 0;
+        rs.compute_likelihood = scale == num_scales - 1 || windows[scale + 1] == 0 ||
+                                (double)g[0] < LIKELIHOOD_SCALE;
+        const float lh = au_clnf_nu_rlms(&rs, g, local, lhoods, &f->rlms);
+        if (rs.compute_likelihood) {
+            out->likelihood_computed = 1;
+            out->likelihood = lh;
+        }
+        if ((double)g[0] < FACE_TOO_SMALL) {
+            out->ok = 0; /* "Face too small for landmark detection" */
+            return AUFACE_OK;
+        }
+    }
+    return AUFACE_OK;
+}
+
+/* CLNF::DetectLandmarks after Fit (§6.5): the part models and the main refit. */
+static auface_status refine_with_parts(au_clnf_fitter *f, const au_clnf_params *main_params,
+                                       int w, int h, au_clnf_fit_result *r, au_err *err)
+{
+    (void)main_params;
+    const au_pdm *main_pdm = &f->slots[0].clnf->pdm;
+    const int n = main_pdm->n;
+    r->num_parts = f->num_slots - 1;
+    r->parts_used = 0;
+    for (int k = 0; k < r->num_parts; k++) {
+        const clnf_slot *slot = &f->slots[1 + k];
+        const au_pdm *pdm = &slot->clnf->pdm;
+        au_clnf_part_result *part = &r->parts[k];
+        const int np = pdm->n;
+        float locs[2 * AU_PDM_MAX_POINTS] = {0};
+        for (int q = 0; q < f->part_pairs[k]; q++) {
+            const int im = f->pairs[k][q][0], ip = f->pairs[k][q][1];
+            locs[ip] = r->landmarks[im];
+            locs[ip + np] = r->landmarks[im + n];
+        }
+        part->n = np;
+        au_calc_params(pdm, locs, part->global, part->local);
+        part->used = (double)r->global[0] > PART_SCALE_FACTOR * slot->clnf->scales[0].patch_scaling;
+        if (part->used) {
+            r->parts_used = 1;
+            fit_outcome o;
+            auface_status st = fit_slot(f, slot, &slot->params, slot->params.window_sizes_init,
+                                        w, h, part->global, part->local, f->lhood_scratch, &o,
+                                        err);
+            if (st != AUFACE_OK)
+                return st;
+        }
+        au_pdm_shape2d(pdm, part->global, part->local, part->landmarks);
+    }
+    if (!r->parts_used)
+        return AUFACE_OK;
+    for (int k = 0; k < r->num_parts; k++) {
+        const au_clnf_part_result *part = &r->parts[k];
+        for (int q = 0; q < f->part_pairs[k]; q++) {
+            const int im = f->pairs[k][q][0], ip = f->pairs[k][q][1];
+            r->landmarks[im] = part->landmarks[ip];
+            r->landmarks[im + n] = part->landmarks[ip + part->n];
+        }
+    }
+    au_calc_params(main_pdm, r->landmarks, r->global, r->local);
+    au_pdm_shape2d(main_pdm, r->global, r->local, r->landmarks);
+    return AUFACE_OK;
+}
+
+/* CLNF::DetectLandmarks without validation, on the float image already in f->gray. */
+static auface_status detect_landmarks(au_clnf_fitter *f, int w, int h, float global[6],
+                                      float *local, const int *window_sizes,
+                                      const au_clnf_params *params, au_clnf_fit_result *out,
+                                      au_err *err)
+{
+    const clnf_slot *main_slot = &f->slots[0];
+    const au_pdm *pdm = &main_slot->clnf->pdm;
+    fit_outcome o;
+    auface_status st = fit_slot(f, main_slot, params, window_sizes, w, h, global, local,
+                                f->lhood_scratch, &o, err);
+    if (st != AUFACE_OK)
+        return st;
+    out->n = pdm->n;
+    out->fit_ok = o.ok;
+    out->likelihood_computed = o.likelihood_computed;
+    if (o.likelihood_computed) {
+        out->model_likelihood = o.likelihood;
+        memcpy(out->landmark_likelihoods, f->lhood_scratch, (size_t)pdm->n * sizeof(float));
+    }
+    memcpy(out->global, global, 6 * sizeof(float));
+    memcpy(out->local, local, (size_t)pdm->m * sizeof(float));
+    au_pdm_shape2d(pdm, out->global, out->local, out->landmarks);
+    out->parts_used = 0;
+    out->num_parts = 0;
+    if (params->refine_hierarchical && f->num_slots > 1) {
+        if ((st = refine_with_parts(f, params, w, h, out, err)) != AUFACE_OK)
+            return st;
+        memcpy(global, out->global, 6 * sizeof(float));
+        memcpy(local, out->local, (size_t)pdm->m * sizeof(float));
+    }
+    return AUFACE_OK;
+}
+
+static auface_status check_image(const uint8_t *gray, int w, int h, size_t stride, au_err *err)
+{
+    if (!gray || w < 1 || h < 1 || stride < (size_t)w)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF fit: no image, or a %d x %d image with row "
+                       "stride %zu", w, h, stride);
+    return AUFACE_OK;
+}
+
+auface_status au_clnf_fit(au_clnf_fitter *f, const uint8_t *gray, int w, int h, size_t stride,
+                          float global[6], float *local, const int *window_sizes,
+                          const au_clnf_params *params, au_clnf_fit_result *out, au_err *err)
+{
+    auface_status st;
+    if (!f || !global || !local || !window_sizes || !params || !out)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF fit: a required argument is NULL");
+    if ((st = check_image(gray, w, h, stride, err)) != AUFACE_OK ||
+        (st = load_gray(f, gray, w, h, stride, err)) != AUFACE_OK)
+        return st;
+    return detect_landmarks(f, w, h, global, local, window_sizes, params, out, err);
+}
+
+void au_clnf_init_from_box(const au_clnf_model *model, const float box[4],
+                           const float rotation[3], float global[6], float *local)
+{
+    const au_pdm *pdm = &au_clnf_model_main_const(model)->pdm;
+    memset(local, 0, (size_t)pdm->m * sizeof(float));
+    au_clnf_global_from_box(pdm, box, rotation, global);
+}
+
+void au_clnf_hypothesis_rotation(int i, float rotation[3])
+{
+    /* LandmarkDetectorFunc.cpp DetectLandmarksInImage: cv::Vec3d literals, passed to
+     * CalcParams as cv::Vec3f */
+    static const double hyp[AU_CLNF_NUM_HYPOTHESES][3] = {
+        {0, 0, 0},       {0, -0.5236, 0}, {0, 0.5236, 0},      {0, -0.96, 0},
+        {0, 0.96, 0},    {0, 0, 0.5236},  {0, 0, -0.5236},     {0, -1.57, 0},
+        {0, 1.57, 0},    {0, -1.22, 0.698}, {0, 1.22, -0.698}};
+    if (i < 0 || i >= AU_CLNF_NUM_HYPOTHESES)
+        i = 0;
+    for (int k = 0; k < 3; k++)
+        rotation[k] = (float)hyp[i][k];
+}
+
+auface_status au_clnf_detect_from_box(au_clnf_fitter *f, const uint8_t *gray, int w, int h,
+                                      size_t stride, const float box[4],
+                                      const au_clnf_params *params, au_clnf_fit_result *out,
+                                      au_err *err)
+{
+    auface_status st;
+    if (!f || !box || !params || !out)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF detection: a required argument is NULL");
+    if ((st = check_image(gray, w, h, stride, err)) != AUFACE_OK ||
+        (st = load_gray(f, gray, w, h, stride, err)) != AUFACE_OK)
+        return st;
+    /* The CLNF state carried from hypothesis to hypothesis (its likelihood members are
+     * only overwritten when a fit computes them). */
+    au_clnf_fit_result cur = *out, best;
+    memset(&best, 0, sizeof best);
+    for (int hyp = 0; hyp < AU_CLNF_NUM_HYPOTHESES; hyp++) {
+        float rotation[3], g[6], p[AU_PDM_MAX_MODES];
+        au_clnf_hypothesis_rotation(hyp, rotation);
+        au_clnf_init_from_box(f->model, box, rotation, g, p);
+        if ((st = detect_landmarks(f, w, h, g, p, params->window_sizes_init, params, &cur,
+                                   err)) != AUFACE_OK)
+            return st;
+        if (hyp == 0 || best.model_likelihood < cur.model_likelihood)
+            best = cur;
+    }
+    *out = best;
+    return AUFACE_OK;
+}

@@ -1,0 +1,20 @@
+#include "landmark/clnf_gray.h"
+
+/* OpenCV 4.6 imgproc color_rgb.simd.hpp RGB2Gray<uchar>: yuv_shift = 14 in older versions;
+ * the reference build's cvtColor uses the 15-bit coefficients below (CLNF_SPEC §1). */
+#define GRAY_B 3735
+#define GRAY_G 19235
+#define GRAY_R 9798
+#define GRAY_SHIFT 15
+
+void au_bgr_to_gray_opencv(const uint8_t *bgr, int w, int h, size_t stride, uint8_t *gray,
+                           size_t gray_stride)
+{
+    for (int y = 0; y < h; y++) {
+        const uint8_t *src = bgr + (size_t)y * stride;
+        uint8_t *dst = gray + (size_t)y * gray_stride;
+        for (int x = 0; x < w; x++, src += 3)
+            dst[x] = (uint8_t)((GRAY_B * src[0] + GRAY_G * src[1] + GRAY_R * src[2] +
+                                (1 << (GRAY_SHIFT - 1))) >> GRAY_SHIFT);
+    }
+}

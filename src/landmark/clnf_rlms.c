@@ -1,0 +1,303 @@
+#include "landmark/clnf_rlms.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "landmark/ccnf.h"
+
+/* NU_RLMS: if (norm(current_shape, previous_shape) < 0.01) break */
+#define CONVERGENCE_PX 0.01
+/* NU_RLMS: loglhood += log(sum + 1e-8), "the offset is there for numerical stability" */
+#define LOG_EPSILON 1e-8
+/* NU_RLMS: landmark_lhoods = cv::Mat_<float>(n, 1, -1e8) */
+#define INVISIBLE_LHOOD (-1e8f)
+
+auface_status au_clnf_kde_build(au_clnf_kde *k, int ws, float a, au_err *err)
+{
+    memset(k, 0, sizeof *k);
+    if (ws < 1 || ws > AU_CCNF_MAX_WINDOW)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF KDE: window size %d outside 1..%d", ws,
+                       AU_CCNF_MAX_WINDOW);
+    const float step = AU_CLNF_KDE_STEP;
+    /* for (x = 0; x < resp_size/step_size; x++): the bound is a float quotient */
+    const float bound = (float)ws / step;
+    int loop = 0;
+    while ((float)loop < bound)
+        loop++;
+    /* rows: (int)((resp_size/step_size)·(resp_size/step_size)); row stride of the lookup:
+     * (int)(resp_size/step_size + 0.5) */
+    const int rows = (int)(bound * bound);
+    const int grid = (int)((double)bound + 0.5);
+    if (loop != grid || rows != grid * grid)
+        return au_fail(err, AUFACE_ERR_INTERNAL,
+                       "CLNF KDE: window %d gives %d grid steps, %d rows and a lookup stride "
+                       "of %d; they must agree",
+                       ws, loop, rows, grid);
+    const int cells = ws * ws;
+    float *t = malloc((size_t)rows * cells * sizeof *t);
+    if (!t)
+        return au_fail(err, AUFACE_ERR_NOMEM, "CLNF KDE: out of memory for a %d x %d table",
+                       rows, cells);
+    float *it = t;
+    for (int x = 0; x < grid; x++) {
+        const float dx = (float)x * step;
+        for (int y = 0; y < grid; y++) {
+            const float dy = (float)y * step;
+            for (int ii = 0; ii < ws; ii++) {
+                const float vx = (dy - (float)ii) * (dy - (float)ii);
+                for (int jj = 0; jj < ws; jj++) {
+                    const float vy = (dx - (float)jj) * (dx - (float)jj);
+                    *it++ = (float)exp((double)(a * (vx + vy)));
+                }
+            }
+        }
+    }
+    k->ws = ws;
+    k->grid = grid;
+    k->a = a;
+    k->table = t;
+    return AUFACE_OK;
+}
+
+void au_clnf_kde_free(au_clnf_kde *k)
+{
+    if (!k)
+        return;
+    free(k->table);
+    memset(k, 0, sizeof *k);
+}
+
+void au_clnf_mean_shift(const au_clnf_kde *k, const float *resp, float dx, float dy, float *msx,
+                        float *msy)
+{
+    const int ws = k->ws;
+    const float step = AU_CLNF_KDE_STEP;
+    const float top = (float)ws - step; /* resp_size - step_size, in float */
+    if (dx < 0)
+        dx = 0;
+    if (dy < 0)
+        dy = 0;
+    if (dx > top)
+        dx = top;
+    if (dy > top)
+        dy = top;
+    /* (int)(d/step_size + 0.5): float quotient, + 0.5 in double, truncation */
+    const int col = (int)((double)(dy / step) + 0.5);
+    const int row = (int)((double)(dx / step) + 0.5);
+    const float *kde = k->table + ((size_t)row * k->grid + col) * (size_t)(ws * ws);
+    float mx = 0.0f, my = 0.0f, sum = 0.0f;
+    for (int ii = 0; ii < ws; ii++) {
+        const float *r = resp + ii * ws, *kr = kde + ii * ws;
+        for (int jj = 0; jj < ws; jj++) {
+            const float v = r[jj] * kr[jj];
+            sum += v;
+            mx += v * (float)jj;
+            my += v * (float)ii;
+        }
+    }
+    *msx = mx / sum - dx;
+    *msy = my / sum - dy;
+}
+
+void au_clnf_mean_shift4(const au_clnf_kde *k, const float *const resp[4], const float dx[4],
+                         const float dy[4], int count, float msx[4], float msy[4])
+{
+    const int ws = k->ws, cells = ws * ws;
+    const float step = AU_CLNF_KDE_STEP;
+    const float top = (float)ws - step;
+    const float *r[4], *kde[4];
+    float cx[4], cy[4];
+    for (int l = 0; l < 4; l++) {
+        const int src = l < count ? l : 0; /* missing lanes repeat lane 0, results unused */
+        float x = dx[src], y = dy[src];
+        if (x < 0)
+            x = 0;
+        if (y < 0)
+            y = 0;
+        if (x > top)
+            x = top;
+        if (y > top)
+            y = top;
+        const int col = (int)((double)(y / step) + 0.5);
+        const int row = (int)((double)(x / step) + 0.5);
+        cx[l] = x;
+        cy[l] = y;
+        r[l] = resp[src];
+        kde[l] = k->table + ((size_t)row * k->grid + col) * (size_t)cells;
+    }
+    float mx[4] = {0}, my[4] = {0}, sum[4] = {0};
+    for (int ii = 0; ii < ws; ii++)
+        for (int jj = 0; jj < ws; jj++) {
+            const int q = ii * ws + jj;
+            for (int l = 0; l < 4; l++) {
+                const float v = r[l][q] * kde[l][q];
+                sum[l] += v;
+                mx[l] += v * (float)jj;
+                my[l] += v * (float)ii;
+            }
+        }
+    for (int l = 0; l < count; l++) {
+        msx[l] = mx[l] / sum[l] - cx[l];
+        msy[l] = my[l] / sum[l] - cy[l];
+    }
+}
+
+float au_clnf_landmark_likelihood(const float *resp, int ws, float dx, float dy, float sigma)
+{
+    const double sigma_sq = (double)(sigma * sigma); /* float product */
+    float sum = 0.0f;
+    for (int ii = 0; ii < ws; ii++) {
+        const float vx = (dy - (float)ii) * (dy - (float)ii);
+        for (int jj = 0; jj < ws; jj++) {
+            const float vy = (dx - (float)jj) * (dx - (float)jj);
+            /* v *= exp(-0.5*(vx+vy)/(sigma*sigma)) */
+            const float v = (float)((double)resp[ii * ws + jj] *
+                                    exp(-0.5 * (double)(vx + vy) / sigma_sq));
+            sum += v;
+        }
+    }
+    return sum;
+}
+
+/* cv::norm(a, b, NORM_L2) of float vectors: float differences, squares summed in double four
+ * at a time (normL2Sqr with CV_ENABLE_UNROLLED), sqrt in double. */
+static double l2_distance(const float *a, const float *b, int len)
+{
+    double s = 0;
+    int i = 0;
+    for (; i <= len - 4; i += 4) {
+        const double v0 = a[i] - b[i], v1 = a[i + 1] - b[i + 1];
+        const double v2 = a[i + 2] - b[i + 2], v3 = a[i + 3] - b[i + 3];
+        s += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
+    }
+    for (; i < len; i++) {
+        const double v = a[i] - b[i];
+        s += v * v;
+    }
+    return sqrt(s);
+}
+
+/* p·Mᵀ for a 2-vector p and a 2x2 matrix M (cv::gemm with GEMM_2_T and an inner size of 2:
+ * one double accumulator per element, rounded to float). */
+static void times_transposed(const float M[4], float x, float y, float *ox, float *oy)
+{
+    double sx = 0, sy = 0;
+    sx += (double)x * M[0];
+    sx += (double)y * M[1];
+    sy += (double)x * M[2];
+    sy += (double)y * M[3];
+    *ox = (float)sx;
+    *oy = (float)sy;
+}
+
+float au_clnf_nu_rlms(const au_clnf_rlms_setup *s, float global[6], float *local,
+                      float *landmark_lhoods, au_clnf_rlms_scratch *w)
+{
+    const au_pdm *pdm = s->pdm;
+    const int n = pdm->n, m = pdm->m, rows = 2 * n;
+    const int cols = s->rigid ? 6 : 6 + m;
+    const int ws = s->ws, cells = ws * ws;
+    const float half = (float)((ws - 1) / 2); /* (resp_size-1)/2, an integer */
+
+    /* regTerm: zeros (rigid) or diag(0,…,0, reg_factor/λ_j) (float division) */
+    for (int c = 0; c < cols; c++)
+        w->reg_diag[c] = c < 6 ? 0.0f : s->reg / pdm->eig[c - 6];
+
+    /* Jacob_t_w: the weighted Jacobian is used in the rigid pass always, in the non-rigid
+     * pass only if cv::trace(W) != W.rows (PDM::ComputeJacobian) */
+    int weighted = s->weights != NULL;
+    if (weighted && !s->rigid) {
+        double trace = 0;
+        for (int r = 0; r < rows; r++)
+            trace += s->weights[r % n];
+        weighted = trace != (double)rows;
+    }
+    const float *Jw = weighted ? w->Jw : w->J;
+
+    for (int iter = 0; iter < s->iterations; iter++) {
+        au_clnf_shape3d(pdm, s->pc_t, local, w->shape3d);
+        au_clnf_shape2d_from_3d(w->shape3d, n, global, w->shape);
+        if (iter > 0 && l2_distance(w->shape, w->prev, rows) < CONVERGENCE_PX)
+            break;
+        memcpy(w->prev, w->shape, (size_t)rows * sizeof(float));
+
+        au_clnf_jacobian(pdm, w->shape3d, global, s->rigid, w->J);
+        if (weighted)
+            for (int r = 0; r < rows; r++) {
+                const float wr = s->weights[r % n];
+                for (int c = 0; c < cols; c++)
+                    w->Jw[r * AU_CLNF_JSTRIDE + c] = w->J[r * AU_CLNF_JSTRIDE + c] * wr;
+            }
+
+        /* offsets of the current shape from the base, in response-map pixels */
+        for (int i = 0; i < n; i++) {
+            const float ddx = w->shape[i] - s->base[i], ddy = w->shape[n + i] - s->base[n + i];
+            float ox, oy;
+            times_transposed(s->img_to_ref, ddx, ddy, &ox, &oy);
+            w->dxs[i] = ox + half;
+            w->dys[i] = oy + half;
+        }
+
+        /* mean shifts, mapped back to the image; invisible points contribute nothing */
+        int batch[4], nb = 0;
+        for (int i = 0; i <= n; i++) {
+            if (i < n && !s->visible[i]) {
+                w->shifts[i] = w->shifts[n + i] = 0.0f;
+                const size_t rx = (size_t)i * AU_CLNF_JSTRIDE, ry = (size_t)(n + i) * AU_CLNF_JSTRIDE;
+                memset(w->J + rx, 0, (size_t)cols * sizeof(float));
+                memset(w->J + ry, 0, (size_t)cols * sizeof(float));
+                if (weighted) {
+                    memset(w->Jw + rx, 0, (size_t)cols * sizeof(float));
+                    memset(w->Jw + ry, 0, (size_t)cols * sizeof(float));
+                }
+                continue;
+            }
+            if (i < n)
+                batch[nb++] = i;
+            if (nb == 4 || (i == n && nb > 0)) {
+                const float *resp[4];
+                float bx[4], by[4], msx[4], msy[4];
+                for (int l = 0; l < nb; l++) {
+                    resp[l] = s->responses + (size_t)batch[l] * cells;
+                    bx[l] = w->dxs[batch[l]];
+                    by[l] = w->dys[batch[l]];
+                }
+                au_clnf_mean_shift4(s->kde, resp, bx, by, nb, msx, msy);
+                for (int l = 0; l < nb; l++)
+                    times_transposed(s->ref_to_img, msx[l], msy[l], &w->shifts[batch[l]],
+                                     &w->shifts[n + batch[l]]);
+                nb = 0;
+            }
+        }
+
+        /* rhs = J_w_t·m, minus the prior regTerm·p (one cv::gemm: (float)(g − (double)r·p)) */
+        au_clnf_jt_times(Jw, rows, cols, w->shifts, w->rhs);
+        if (!s->rigid)
+            for (int j = 0; j < m; j++)
+                w->rhs[6 + j] =
+                    (float)(-((double)w->reg_diag[6 + j] * local[j]) + (double)w->rhs[6 + j]);
+
+        au_clnf_hessian(w->J, Jw, rows, cols, w->reg_diag, w->H);
+        au_clnf_cholesky_solve(w->H, cols, w->rhs); /* Δ = 0 if H is not positive definite */
+        au_clnf_update_parameters(w->rhs, cols, m, local, global);
+        au_clnf_clamp_local(pdm, local);
+    }
+
+    if (!s->compute_likelihood)
+        return 0.0f;
+    float loglhood = 0.0f;
+    int visible = 0;
+    for (int i = 0; i < n; i++) {
+        if (!s->visible[i]) {
+            landmark_lhoods[i] = INVISIBLE_LHOOD;
+            continue;
+        }
+        visible += s->visible[i]; /* sum(visibilities) */
+        const float L = au_clnf_landmark_likelihood(s->responses + (size_t)i * cells, ws,
+                                                    w->dxs[i], w->dys[i], s->sigma);
+        landmark_lhoods[i] = L;
+        loglhood = (float)((double)loglhood + log((double)L + LOG_EPSILON));
+    }
+    return (float)((double)loglhood / (double)visible);
+}

@@ -1,0 +1,255 @@
+#include "landmark/clnf_tracker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "landmark/clnf_gray.h"
+#include "landmark/clnf_validator.h"
+
+/* FaceModelParameters: reinit_video_every = 2; without a track the detector runs on every
+ * 6·2 = 12th frame; more than 100 failures in a row abandon the track. */
+#define REDETECT_EVERY_FAILURES 2
+#define DETECT_EVERY_UNTRACKED 12
+#define ABANDON_AFTER_FAILURES 100
+#define MAX_FACES 64
+
+struct au_clnf_tracker {
+    const au_clnf_model *model;
+    const au_mtcnn *mtcnn;
+    au_clnf_params params;
+    au_clnf_fitter *fitter;
+    au_mtcnn_scratch *mtcnn_scratch;
+    int scratch_w, scratch_h;
+    void *validator_scratch;
+    uint8_t *gray;
+    size_t gray_cap;
+    au_clnf_fit_result fit;   /* the fit of this frame (large: kept here, not on the stack) */
+    au_clnf_fit_result saved;
+    /* CLNF state (CLNF_SPEC §8.1) */
+    int tracking_initialised;
+    int detection_success;
+    int failures_in_a_row;
+    double certainty;
+    float global[6];
+    float local[AU_PDM_MAX_MODES];
+    float landmarks[2 * AU_PDM_MAX_POINTS];
+};
+
+auface_status au_clnf_tracker_create(au_clnf_tracker **out, const au_clnf_model *model,
+                                     const au_mtcnn *mtcnn, const au_clnf_params *params,
+                                     au_err *err)
+{
+    *out = NULL;
+    au_clnf_tracker *t = calloc(1, sizeof *t);
+    if (!t)
+        return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for the CLNF tracker");
+    t->model = model;
+    t->mtcnn = mtcnn;
+    t->params = *params;
+    auface_status st = au_clnf_fitter_create(&t->fitter, model, params, err);
+    if (st == AUFACE_OK &&
+        !(t->validator_scratch = malloc(au_clnf_validator_scratch_bytes(model) + 1)))
+        st = au_fail(err, AUFACE_ERR_NOMEM, "out of memory for the validator");
+    if (st != AUFACE_OK) {
+        au_clnf_tracker_free(t);
+        return st;
+    }
+    au_clnf_tracker_reset(t);
+    *out = t;
+    return AUFACE_OK;
+}
+
+void au_clnf_tracker_free(au_clnf_tracker *t)
+{
+    if (!t)
+        return;
+    au_clnf_fitter_free(t->fitter);
+    au_mtcnn_scratch_free(t->mtcnn_scratch);
+    free(t->validator_scratch);
+    free(t->gray);
+    free(t);
+}
+
+void au_clnf_tracker_reset(au_clnf_tracker *t)
+{
+    /* CLNF::Reset (Model.cpp) */
+    t->tracking_initialised = 0;
+    t->detection_success = 0;
+    t->failures_in_a_row = -1;
+    t->certainty = 0.0;
+    memset(t->landmarks, 0, sizeof t->landmarks);
+    memset(t->local, 0, sizeof t->local);
+    memset(t->global, 0, sizeof t->global);
+    t->global[0] = 1.0f;
+}
+
+static auface_status make_gray(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                               size_t stride, au_err *err)
+{
+    size_t need = (size_t)w * (size_t)h;
+    if (need > t->gray_cap) {
+        uint8_t *g = realloc(t->gray, need);
+        if (!g)
+            return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d grey frame", w, h);
+        t->gray = g;
+        t->gray_cap = need;
+    }
+    au_bgr_to_gray_opencv(bgr, w, h, stride, t->gray, (size_t)w);
+    return AUFACE_OK;
+}
+
+/* CLNF::DetectLandmarks' validation step (§6.1 step 5) on the fit in t->fit: certainty and
+ * success of this fit. */
+static void validate_fit(au_clnf_tracker *t, int w, int h, int *success, double *certainty)
+{
+    if (t->params.validate_detections && t->fit.fit_ok) {
+        float orientation[3] = {t->fit.global[1], t->fit.global[2], t->fit.global[3]};
+        *certainty = au_clnf_validate(t->model, orientation, t->gray, w, h, (size_t)w,
+                                      t->fit.landmarks, t->validator_scratch);
+        *success = au_clnf_validation_success(*certainty);
+    } else {
+        *success = t->fit.fit_ok;
+        *certainty = t->fit.fit_ok ? 1.0 : 0.0;
+    }
+}
+
+/* Makes the fit in t->fit the tracker's current state. */
+static void adopt_fit(au_clnf_tracker *t, int success, double certainty)
+{
+    memcpy(t->global, t->fit.global, sizeof t->global);
+    memcpy(t->local, t->fit.local, sizeof t->local);
+    memcpy(t->landmarks, t->fit.landmarks, sizeof t->landmarks);
+    t->detection_success = success;
+    t->certainty = certainty;
+}
+
+/* A. The tracking step: from the previous parameters as they are. */
+static auface_status track(au_clnf_tracker *t, int w, int h, au_err *err)
+{
+    const int *ws = t->detection_success ? t->params.window_sizes_small
+                                         : t->params.window_sizes_init;
+    float g[6], p[AU_PDM_MAX_MODES];
+    memcpy(g, t->global, sizeof g);
+    memcpy(p, t->local, sizeof p);
+    auface_status st = au_clnf_fit(t->fitter, t->gray, w, h, (size_t)w, g, p, ws, &t->params,
+                                   &t->fit, err);
+    if (st != AUFACE_OK)
+        return st;
+    int ok;
+    double certainty;
+    validate_fit(t, w, h, &ok, &certainty);
+    adopt_fit(t, ok, certainty);
+    t->failures_in_a_row = ok ? -1 : t->failures_in_a_row + 1;
+    return AUFACE_OK;
+}
+
+static auface_status ensure_mtcnn_scratch(au_clnf_tracker *t, int w, int h, au_err *err)
+{
+    if (t->mtcnn_scratch && w <= t->scratch_w && h <= t->scratch_h)
+        return AUFACE_OK;
+    au_mtcnn_scratch_free(t->mtcnn_scratch);
+    t->mtcnn_scratch = NULL;
+    auface_status st = au_mtcnn_scratch_create(&t->mtcnn_scratch, t->mtcnn, w, h,
+                                               AU_MTCNN_DEFAULT_MIN_FACE, err);
+    if (st == AUFACE_OK) {
+        t->scratch_w = w;
+        t->scratch_h = h;
+    }
+    return st;
+}
+
+/* Utils.cpp DetectSingleFaceMTCNN: the widest box; ties keep the earlier (higher score). */
+static int widest(const au_mtcnn_box *boxes, int count)
+{
+    int best = -1;
+    for (int i = 0; i < count; i++)
+        if (best < 0 || boxes[i].w > boxes[best].w)
+            best = i;
+    return best;
+}
+
+/* B. Detection and multi-hypothesis re-initialisation. Sets *handled when a face was found
+ * (the frame's return value is then in *ret). */
+static auface_status redetect(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                              size_t stride, int initial, int *handled, int *ret, au_err *err)
+{
+    *handled = 0;
+    auface_status st = ensure_mtcnn_scratch(t, w, h, err);
+    if (st != AUFACE_OK)
+        return st;
+    au_mtcnn_box boxes[MAX_FACES];
+    int count = au_mtcnn_detect(t->mtcnn, bgr, w, h, stride, AU_MTCNN_DEFAULT_MIN_FACE, boxes,
+                                MAX_FACES, t->mtcnn_scratch, err);
+    if (count < 0)
+        return err ? err->status : AUFACE_ERR_INTERNAL;
+    int best = widest(boxes, count);
+    if (best < 0)
+        return AUFACE_OK;
+    *handled = 1;
+    t->tracking_initialised = 1;
+    float saved_g[6], saved_p[AU_PDM_MAX_MODES], saved_lm[2 * AU_PDM_MAX_POINTS];
+    memcpy(saved_g, t->global, sizeof saved_g);
+    memcpy(saved_p, t->local, sizeof saved_p);
+    memcpy(saved_lm, t->landmarks, sizeof saved_lm);
+    const float box[4] = {boxes[best].x, boxes[best].y, boxes[best].w, boxes[best].h};
+    st = au_clnf_detect_from_box(t->fitter, t->gray, w, h, (size_t)w, box, &t->params, &t->fit,
+                                 err);
+    if (st != AUFACE_OK)
+        return st;
+    int success;
+    double certainty;
+    validate_fit(t, w, h, &success, &certainty);
+    adopt_fit(t, success, certainty);
+    if (!initial && !success) {
+        /* Keep the old track; the certainty stays that of the rejected hypothesis. */
+        memcpy(t->global, saved_g, sizeof saved_g);
+        memcpy(t->local, saved_p, sizeof saved_p);
+        memcpy(t->landmarks, saved_lm, sizeof saved_lm);
+        t->detection_success = 0;
+        *ret = 0;
+        return AUFACE_OK;
+    }
+    t->failures_in_a_row = -1;
+    *ret = 1;
+    return AUFACE_OK;
+}
+
+static int should_detect(const au_clnf_tracker *t)
+{
+    if (!t->tracking_initialised)
+        return (t->failures_in_a_row + 1) % DETECT_EVERY_UNTRACKED == 0;
+    return !t->detection_success && t->failures_in_a_row % REDETECT_EVERY_FAILURES == 0;
+}
+
+auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                                   size_t stride, au_clnf_frame *out, au_err *err)
+{
+    memset(out, 0, sizeof *out);
+    auface_status st = make_gray(t, bgr, w, h, stride, err);
+    if (st != AUFACE_OK)
+        return st;
+    const int initial = !t->tracking_initialised;
+    if (t->tracking_initialised && (st = track(t, w, h, err)) != AUFACE_OK)
+        return st;
+    int ret = t->detection_success, handled = 0;
+    if (should_detect(t)) {
+        out->detected = 1;
+        st = redetect(t, bgr, w, h, stride, initial, &handled, &ret, err);
+        if (st != AUFACE_OK)
+            return st;
+    }
+    if (!handled) {
+        if (!t->tracking_initialised)
+            t->failures_in_a_row++;
+        if (t->failures_in_a_row > ABANDON_AFTER_FAILURES)
+            t->tracking_initialised = 0;
+        ret = t->detection_success;
+    }
+    out->success = ret;
+    out->detection_success = t->detection_success;
+    out->certainty = t->certainty;
+    memcpy(out->landmarks, t->landmarks, sizeof out->landmarks);
+    memcpy(out->global, t->global, sizeof out->global);
+    memcpy(out->local, t->local, sizeof out->local);
+    return AUFACE_OK;
+}

@@ -1,0 +1,43 @@
+/* OpenFace's landmark tracking across the frames of one video (CLNF_SPEC §8,
+ * LandmarkDetectorFunc.cpp DetectLandmarksInVideo): track from the previous frame's
+ * parameters with small windows while the validator accepts the result; on failure re-detect
+ * with MTCNN (every second failure), re-initialise from the widest box with 11 rotation
+ * hypotheses, and keep the old track when that fails; without a track, try the detector every
+ * 12th frame. The state is per video and must see the frames in order. */
+#ifndef AU_LANDMARK_CLNF_TRACKER_H
+#define AU_LANDMARK_CLNF_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/mtcnn.h"
+#include "landmark/clnf_fit.h"
+
+/* One frame's outcome, as FeatureExtraction uses it. */
+typedef struct au_clnf_frame {
+    int success;           /* DetectLandmarksInVideo's return value: the CSV's success */
+    int detection_success; /* clnf.detection_success: what the AU stage is told */
+    double certainty;      /* detection_certainty: the CSV's confidence */
+    int detected;          /* the detector ran on this frame */
+    float landmarks[2 * AU_PDM_MAX_POINTS];
+    float global[6];
+    float local[AU_PDM_MAX_MODES];
+} au_clnf_frame;
+
+typedef struct au_clnf_tracker au_clnf_tracker;
+
+/* A tracker over a prepared model (au_clnf_prepare_model) and a loaded MTCNN, both shared
+ * read-only; the tracker owns its fitter and scratch. */
+auface_status au_clnf_tracker_create(au_clnf_tracker **out, const au_clnf_model *model,
+                                     const au_mtcnn *mtcnn, const au_clnf_params *params,
+                                     au_err *err);
+void au_clnf_tracker_free(au_clnf_tracker *t);
+
+/* CLNF::Reset: a new video. */
+void au_clnf_tracker_reset(au_clnf_tracker *t);
+
+/* The landmarks of the next frame (8-bit BGR). */
+auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                                   size_t stride, au_clnf_frame *out, au_err *err);
+
+#endif
