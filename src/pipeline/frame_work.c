@@ -157,6 +157,18 @@ auface_status au_worker_process(au_worker *w, const au_frame_input *in, au_frame
     return AUFACE_OK;
 }
 
+void au_frame_input_from_clnf(au_frame_input *in, const au_clnf_frame *cf)
+{
+    in->replay = 1;
+    in->replay_success = cf->success;
+    in->replay_au_success = cf->detection_success;
+    in->replay_confidence = cf->certainty;
+    memcpy(in->replay_landmarks, cf->landmarks, sizeof in->replay_landmarks);
+    in->have_tracker_params = 1;
+    memcpy(in->tracker_global, cf->global, sizeof in->tracker_global);
+    memcpy(in->tracker_local, cf->local, sizeof in->tracker_local);
+}
+
 void au_worker_take_times(au_worker *w, au_stage_times *add_to)
 {
     for (int s = 0; s < AU_STAGE_COUNT; s++)

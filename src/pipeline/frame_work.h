@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "pipeline/face_frame.h"
+#include "landmark/clnf_tracker.h"
 #include "pipeline/tracker.h"
 
 /* Stage timing, in seconds summed over the frames a worker processed. */
@@ -59,6 +60,9 @@ typedef struct au_frame_output {
     float landmarks[2 * AU_PDM_MAX_POINTS];
     au_face_features features;
 } au_frame_output;
+
+/* Fills the given-landmarks fields of `in` from OpenFace's tracker's outcome. */
+void au_frame_input_from_clnf(au_frame_input *in, const au_clnf_frame *cf);
 
 typedef struct au_worker au_worker;
 

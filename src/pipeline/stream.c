@@ -24,9 +24,12 @@ void au_stream_free(struct au_stream *s)
 
 static auface_status open_stream(auface_pipeline *p)
 {
+    const int clnf = p->cfg.landmarks == AUFACE_LANDMARKS_CLNF;
     auface_status st = au_pipeline_load_landmarker(p);
     if (st == AUFACE_OK)
-        st = au_pipeline_prepare_workers(p, 1);
+        st = au_pipeline_prepare_workers(p, !clnf);
+    if (st == AUFACE_OK && clnf)
+        au_clnf_tracker_reset(p->clnf_tracker);
     if (st != AUFACE_OK)
         return st;
     struct au_stream *s = calloc(1, sizeof *s);
@@ -48,6 +51,18 @@ void auface_stream_reset(auface_pipeline *p)
         return;
     au_stream_free(p->stream);
     p->stream = NULL;
+}
+
+/* OpenFace's tracker gives the landmarks; the worker then runs the AU stage on them. */
+static auface_status clnf_landmarks(auface_pipeline *p, au_frame_input *in)
+{
+    au_clnf_frame cf;
+    auface_status st = au_clnf_tracker_step(p->clnf_tracker, in->bgr, in->width, in->height,
+                                            in->stride, &cf, &p->err);
+    if (st != AUFACE_OK)
+        return st;
+    au_frame_input_from_clnf(in, &cf);
+    return AUFACE_OK;
 }
 
 static void fill_result(const auface_pipeline *p, const au_frame_output *o, const double *reg,
@@ -84,6 +99,9 @@ auface_status auface_process_frame(auface_pipeline *p, const auface_image *image
     struct au_stream *s = p->stream;
     au_frame_input in = {.bgr = image->bgr, .width = image->width, .height = image->height,
                          .stride = image->stride, .index = s->frames, .timestamp = timestamp};
+    if (p->cfg.landmarks == AUFACE_LANDMARKS_CLNF &&
+        (st = clnf_landmarks(p, &in)) != AUFACE_OK)
+        return st;
     if ((st = au_worker_process(p->workers[0], &in, &s->out, &p->err)) != AUFACE_OK)
         return st;
     double reg[AUFACE_MAX_AUS], cls[AUFACE_MAX_AUS];

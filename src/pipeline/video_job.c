@@ -147,14 +147,7 @@ static auface_status clnf_landmarks(job_state *js, au_frame_input *in, au_err *e
     js->clnf_seconds += au_now_seconds() - t0;
     if (st != AUFACE_OK)
         return st;
-    in->replay = 1;
-    in->replay_success = cf.success;
-    in->replay_au_success = cf.detection_success;
-    in->replay_confidence = cf.certainty;
-    memcpy(in->replay_landmarks, cf.landmarks, sizeof in->replay_landmarks);
-    in->have_tracker_params = 1;
-    memcpy(in->tracker_global, cf.global, sizeof in->tracker_global);
-    memcpy(in->tracker_local, cf.local, sizeof in->tracker_local);
+    au_frame_input_from_clnf(in, &cf);
     return AUFACE_OK;
 }
 

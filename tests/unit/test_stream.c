@@ -38,14 +38,14 @@ static void test_online_correction(void)
 }
 
 /* The stream gives the same landmarks as the video pipeline on the same frames. */
-static void test_stream_matches_video(void)
+static void test_stream_matches_video(auface_landmarks landmarks, int frames)
 {
     const char *video = SHARED("media/default.wmv");
-    const int frames = 45;
     auface_config cfg;
     auface_config_default(&cfg);
     cfg.models_dir = SHARED("models");
     cfg.workers = 1;
+    cfg.landmarks = landmarks;
     auface_pipeline *p = NULL;
     CHECK(auface_pipeline_create(&cfg, &p) == AUFACE_OK);
     if (!p)
@@ -111,6 +111,7 @@ static void test_stream_matches_video(void)
 int main(void)
 {
     test_online_correction();
-    test_stream_matches_video();
+    test_stream_matches_video(AUFACE_LANDMARKS_PFLD, 45);
+    test_stream_matches_video(AUFACE_LANDMARKS_CLNF, 15);
     return check_report("test_stream");
 }
