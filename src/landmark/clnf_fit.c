@@ -459,10 +459,9 @@ static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au
 }
 
 /* CLNF::DetectLandmarks after Fit (§6.5): the part models and the main refit. */
-static auface_status refine_with_parts(au_clnf_fitter *f, const au_clnf_params *main_params,
-                                       int w, int h, au_clnf_fit_result *r, au_err *err)
+static auface_status refine_with_parts(au_clnf_fitter *f, int w, int h, au_clnf_fit_result *r,
+                                       au_err *err)
 {
-    (void)main_params;
     const au_pdm *main_pdm = &f->slots[0].clnf->pdm;
     const int n = main_pdm->n;
     r->num_parts = f->num_slots - 1;
@@ -527,16 +526,17 @@ static auface_status detect_landmarks(au_clnf_fitter *f, int w, int h, float glo
         out->model_likelihood = o.likelihood;
         memcpy(out->landmark_likelihoods, f->lhood_scratch, (size_t)pdm->n * sizeof(float));
     }
-    memcpy(out->global, global, 6 * sizeof(float));
-    memcpy(out->local, local, (size_t)pdm->m * sizeof(float));
+    /* memmove: the caller may pass out->global and out->local as global and local */
+    memmove(out->global, global, 6 * sizeof(float));
+    memmove(out->local, local, (size_t)pdm->m * sizeof(float));
     au_pdm_shape2d(pdm, out->global, out->local, out->landmarks);
     out->parts_used = 0;
     out->num_parts = 0;
     if (params->refine_hierarchical && f->num_slots > 1) {
-        if ((st = refine_with_parts(f, params, w, h, out, err)) != AUFACE_OK)
+        if ((st = refine_with_parts(f, w, h, out, err)) != AUFACE_OK)
             return st;
-        memcpy(global, out->global, 6 * sizeof(float));
-        memcpy(local, out->local, (size_t)pdm->m * sizeof(float));
+        memmove(global, out->global, 6 * sizeof(float));
+        memmove(local, out->local, (size_t)pdm->m * sizeof(float));
     }
     return AUFACE_OK;
 }

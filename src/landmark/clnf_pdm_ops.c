@@ -230,112 +230,87 @@ static int cpu_has_avx2_fma(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/* The same chains with up to 6 vectors of 8 columns in registers, columns [8·v0, 8·nv). The
- * lanes past `cols` compute garbage that is never used. */
+/* The chains in register tiles: an 8-row x 8-column tile of single chains (8 accumulators,
+ * one per row r, each 8 columns wide: one load of J's row k and 8 broadcasts of Jw[k][r] per
+ * step) and 4-row x 8-column tiles of even/odd pairs. Independent chains side by side keep
+ * the FMA units busy; every element still has its own chain in k order. Rows and columns
+ * past `cols` inside a tile compute values that are never used (reads stay inside the
+ * AU_CLNF_JSTRIDE-wide rows). */
 __attribute__((target("avx2,fma"))) static void
-hessian_row_avx2(const float *J, const float *Jw, int rows, int r, int v0, int nv,
-                 float *single, float *even, float *odd)
+single_tile_avx2(const float *J, const float *Jw, int rows, int r0, int v, float *S)
 {
-    const int cnt = nv - v0;
-    const float *Jc = J + 8 * v0;
-    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
-    for (int k = 0; k < rows; k++) {
-        const __m256 a = _mm256_broadcast_ss(Jw + (size_t)k * JS + r);
-        const float *row = Jc + (size_t)k * JS;
-        s0 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row), s0);
-        if (cnt > 1)
-            s1 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 8), s1);
-        if (cnt > 2)
-            s2 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 16), s2);
-        if (cnt > 3)
-            s3 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 24), s3);
-        if (cnt > 4)
-            s4 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 32), s4);
-        if (cnt > 5)
-            s5 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 40), s5);
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+           a7 = a0;
+    const float *jc = J + 8 * v, *wr = Jw + r0;
+    for (int k = 0; k < rows; k++, jc += JS, wr += JS) {
+        const __m256 x = _mm256_loadu_ps(jc);
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 0), x, a0);
+        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 1), x, a1);
+        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 2), x, a2);
+        a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 3), x, a3);
+        a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 4), x, a4);
+        a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 5), x, a5);
+        a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 6), x, a6);
+        a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 7), x, a7);
     }
-    float *so = single + 8 * v0;
-    _mm256_storeu_ps(so, s0);
-    if (cnt > 1)
-        _mm256_storeu_ps(so + 8, s1);
-    if (cnt > 2)
-        _mm256_storeu_ps(so + 16, s2);
-    if (cnt > 3)
-        _mm256_storeu_ps(so + 24, s3);
-    if (cnt > 4)
-        _mm256_storeu_ps(so + 32, s4);
-    if (cnt > 5)
-        _mm256_storeu_ps(so + 40, s5);
+    float *o = S + (size_t)r0 * JS + 8 * v;
+    _mm256_storeu_ps(o, a0);
+    _mm256_storeu_ps(o + JS, a1);
+    _mm256_storeu_ps(o + 2 * JS, a2);
+    _mm256_storeu_ps(o + 3 * JS, a3);
+    _mm256_storeu_ps(o + 4 * JS, a4);
+    _mm256_storeu_ps(o + 5 * JS, a5);
+    _mm256_storeu_ps(o + 6 * JS, a6);
+    _mm256_storeu_ps(o + 7 * JS, a7);
+}
 
-    __m256 e0 = _mm256_setzero_ps(), e1 = e0, e2 = e0, e3 = e0, e4 = e0, e5 = e0;
-    __m256 o0 = e0, o1 = e0, o2 = e0, o3 = e0, o4 = e0, o5 = e0;
+__attribute__((target("avx2,fma"))) static void
+pair_tile_avx2(const float *J, const float *Jw, int rows, int r0, int v, float *P)
+{
+    __m256 e0 = _mm256_setzero_ps(), e1 = e0, e2 = e0, e3 = e0;
+    __m256 o0 = e0, o1 = e0, o2 = e0, o3 = e0;
     const int blocked = rows >= 8 ? rows / 8 * 8 : 0;
+    const float *jc = J + 8 * v, *wr = Jw + r0;
     int k = 0;
-    for (; k < blocked; k += 2) {
-        const __m256 a0 = _mm256_broadcast_ss(Jw + (size_t)k * JS + r);
-        const __m256 a1 = _mm256_broadcast_ss(Jw + (size_t)(k + 1) * JS + r);
-        const float *row0 = Jc + (size_t)k * JS, *row1 = row0 + JS;
-        e0 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(row0), e0);
-        o0 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(row1), o0);
-        if (cnt > 1) {
-            e1 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(row0 + 8), e1);
-            o1 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(row1 + 8), o1);
+    for (; k < blocked; k += 2, jc += 2 * JS, wr += 2 * JS) {
+        const __m256 x0 = _mm256_loadu_ps(jc), x1 = _mm256_loadu_ps(jc + JS);
+        e0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 0), x0, e0);
+        o0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + JS + 0), x1, o0);
+        e1 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 1), x0, e1);
+        o1 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + JS + 1), x1, o1);
+        e2 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 2), x0, e2);
+        o2 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + JS + 2), x1, o2);
+        e3 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 3), x0, e3);
+        o3 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + JS + 3), x1, o3);
+    }
+    for (; k < rows; k++, jc += JS, wr += JS) {
+        const __m256 x = _mm256_loadu_ps(jc);
+        e0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 0), x, e0);
+        e1 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 1), x, e1);
+        e2 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 2), x, e2);
+        e3 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + 3), x, e3);
+    }
+    /* the kernel adds the two accumulators at the end: even + odd, in float */
+    float *o = P + (size_t)r0 * JS + 8 * v;
+    _mm256_storeu_ps(o, _mm256_add_ps(e0, o0));
+    _mm256_storeu_ps(o + JS, _mm256_add_ps(e1, o1));
+    _mm256_storeu_ps(o + 2 * JS, _mm256_add_ps(e2, o2));
+    _mm256_storeu_ps(o + 3 * JS, _mm256_add_ps(e3, o3));
+}
+
+/* S (single chains) and P (even + odd) for the rows r < cols, in tiles; with sym only the
+ * tiles on or right of the diagonal. S and P are JS x JS. */
+static void hessian_tiles_avx2(const float *J, const float *Jw, int rows, int cols, int sym,
+                               float *S, float *P)
+{
+    const int nv = (cols + 7) / 8;
+    for (int r0 = 0; r0 < cols; r0 += 8)
+        for (int v = sym ? r0 / 8 : 0; v < nv; v++) {
+            single_tile_avx2(J, Jw, rows, r0, v, S);
+            pair_tile_avx2(J, Jw, rows, r0, v, P);
+            if (r0 + 4 < cols)
+                pair_tile_avx2(J, Jw, rows, r0 + 4, v, P);
         }
-        if (cnt > 2) {
-            e2 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(row0 + 16), e2);
-            o2 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(row1 + 16), o2);
-        }
-        if (cnt > 3) {
-            e3 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(row0 + 24), e3);
-            o3 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(row1 + 24), o3);
-        }
-        if (cnt > 4) {
-            e4 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(row0 + 32), e4);
-            o4 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(row1 + 32), o4);
-        }
-        if (cnt > 5) {
-            e5 = _mm256_fmadd_ps(a0, _mm256_loadu_ps(row0 + 40), e5);
-            o5 = _mm256_fmadd_ps(a1, _mm256_loadu_ps(row1 + 40), o5);
-        }
-    }
-    for (; k < rows; k++) {
-        const __m256 a = _mm256_broadcast_ss(Jw + (size_t)k * JS + r);
-        const float *row = Jc + (size_t)k * JS;
-        e0 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row), e0);
-        if (cnt > 1)
-            e1 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 8), e1);
-        if (cnt > 2)
-            e2 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 16), e2);
-        if (cnt > 3)
-            e3 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 24), e3);
-        if (cnt > 4)
-            e4 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 32), e4);
-        if (cnt > 5)
-            e5 = _mm256_fmadd_ps(a, _mm256_loadu_ps(row + 40), e5);
-    }
-    float *eo = even + 8 * v0, *oo = odd + 8 * v0;
-    _mm256_storeu_ps(eo, e0);
-    _mm256_storeu_ps(oo, o0);
-    if (cnt > 1) {
-        _mm256_storeu_ps(eo + 8, e1);
-        _mm256_storeu_ps(oo + 8, o1);
-    }
-    if (cnt > 2) {
-        _mm256_storeu_ps(eo + 16, e2);
-        _mm256_storeu_ps(oo + 16, o2);
-    }
-    if (cnt > 3) {
-        _mm256_storeu_ps(eo + 24, e3);
-        _mm256_storeu_ps(oo + 24, o3);
-    }
-    if (cnt > 4) {
-        _mm256_storeu_ps(eo + 32, e4);
-        _mm256_storeu_ps(oo + 32, o4);
-    }
-    if (cnt > 5) {
-        _mm256_storeu_ps(eo + 40, e5);
-        _mm256_storeu_ps(oo + 40, o5);
-    }
 }
 #endif
 
@@ -343,25 +318,29 @@ void au_clnf_hessian(const float *J, const float *Jw, int rows, int cols, const 
                      float *H)
 {
     unsigned char split[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS];
-    float single[JS], even[JS], odd[JS];
     if (cols < 1 || cols > AU_CLNF_MAX_PARAMS)
         return;
     haswell_split_tiles(cols, rows, split);
     const int sym = J == Jw;
-#ifdef AU_CLNF_X86
-    const int avx2 = cpu_has_avx2_fma(), nv = (cols + 7) / 8;
-#endif
     /* Row-major H(r, c) is C(c, r) of the column-major BLAS result: split[r·cols + c]. With
-     * J == Jw the chains of (r, c) and (c, r) coincide, so row r only sums columns c >= r
-     * and fills both. */
+     * J == Jw the chains of (r, c) and (c, r) coincide, so only c >= r is summed. */
+#ifdef AU_CLNF_X86
+    if (cpu_has_avx2_fma()) {
+        float S[JS * JS], P[JS * JS];
+        hessian_tiles_avx2(J, Jw, rows, cols, sym, S, P);
+        for (int r = 0; r < cols; r++)
+            for (int c = 0; c < cols; c++) {
+                const int a = sym && c < r ? c : r, b = sym && c < r ? r : c;
+                const float acc = split[r * cols + c] ? P[a * JS + b] : S[a * JS + b];
+                H[r * cols + c] = r == c ? (reg ? reg[r] : 0.0f) + acc : acc;
+            }
+        return;
+    }
+#endif
+    float single[JS], even[JS], odd[JS];
     for (int r = 0; r < cols; r++) {
         const int c0 = sym ? r : 0;
-#ifdef AU_CLNF_X86
-        if (avx2)
-            hessian_row_avx2(J, Jw, rows, r, c0 / 8, nv, single, even, odd);
-        else
-#endif
-            hessian_row_portable(J, Jw, rows, cols, r, c0, single, even, odd);
+        hessian_row_portable(J, Jw, rows, cols, r, c0, single, even, odd);
         for (int c = c0; c < cols; c++) {
             const float pair = even[c] + odd[c];
             const float acc = split[r * cols + c] ? pair : single[c];

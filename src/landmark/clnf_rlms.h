@@ -80,7 +80,7 @@ typedef struct au_clnf_rlms_setup {
     int compute_likelihood;  /* compute the log-likelihood at the end */
 } au_clnf_rlms_setup;
 
-/* Working memory of au_clnf_nu_rlms (≈ 63 kB; keep one per fitter). */
+/* Working memory of au_clnf_nu_rlms (≈ 57 kB; keep one per fitter). */
 typedef struct au_clnf_rlms_scratch {
     float shape[2 * AU_PDM_MAX_POINTS], prev[2 * AU_PDM_MAX_POINTS];
     float shape3d[3 * AU_PDM_MAX_POINTS];

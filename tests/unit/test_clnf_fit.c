@@ -730,6 +730,26 @@ static void test_frames(au_clnf_model *m)
     CHECK(memcmp(back, r.landmarks, sizeof back) == 0);
     CHECK(memcmp(g, r.global, sizeof g) == 0 && memcmp(p, r.local, 34 * sizeof(float)) == 0);
 
+    /* Each hypothesis alone: the likelihoods of CLNF_SPEC §8.4 (printed there to 3–4
+     * digits by the re-implementation that matched OpenFace). */
+    static const double spec_lh[AU_CLNF_NUM_HYPOTHESES] = {
+        0.7996, 0.394, 0.584, -2.18, -2.02, -0.41, -0.22, -1.08, -1.22, -1.99, -1.92};
+    static const double spec_tol[AU_CLNF_NUM_HYPOTHESES] = {
+        1e-3, 1e-3, 1e-3, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01};
+    int hyp_ok = 1;
+    printf("  hypothesis likelihoods:");
+    for (int k = 0; k < AU_CLNF_NUM_HYPOTHESES; k++) {
+        float rot[3];
+        au_clnf_hypothesis_rotation(k, rot);
+        au_clnf_init_from_box(m, frame1_box, rot, g, p);
+        CHECK(au_clnf_fit(f, gray, w, h, (size_t)w, g, p, params.window_sizes_init, &params, &r,
+                          &err) == AUFACE_OK);
+        printf(" %.4f", r.model_likelihood);
+        hyp_ok &= r.likelihood_computed && fabs(r.model_likelihood - spec_lh[k]) <= spec_tol[k];
+    }
+    printf("\n");
+    CHECK(hyp_ok);
+
     /* Frame 1: the 11-hypothesis detection from the MTCNN box. */
     memset(&r, 0, sizeof r);
     r.model_likelihood = -10.0f; /* CLNF::Read */
@@ -745,6 +765,15 @@ static void test_frames(au_clnf_model *m)
     CHECK(mean <= 0.005 && max <= 0.02);
     CHECK_NEAR(r.model_likelihood, lh0, 0); /* hypothesis 0 wins (CLNF_SPEC §8.4) */
     CHECK_NEAR(r.global[0], 1.303, 5e-4);   /* CSV p_scale */
+    /* tracking in place: the result's own parameters as the in/out state */
+    CHECK(au_clnf_fit(f, gray, w, h, (size_t)w, r.global, r.local, params.window_sizes_small,
+                      &params, &r, &err) == AUFACE_OK);
+    au_pdm_shape2d(pdm, r.global, r.local, back);
+    CHECK(memcmp(back, r.landmarks, sizeof back) == 0);
+    distances(r.landmarks, want, 68, &mean, &max);
+    printf("  frame 1 fitted again in place (windows 9/7): mean %.3f max %.3f px\n", mean, max);
+    /* not a fixed point (new responses, parts, refit), but it stays on the face */
+    CHECK(mean < 0.5 && max < 2.0);
     free(gray);
 
     /* Frames 100 and 200 tracked with the small windows from OpenFace's state after the
