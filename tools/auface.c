@@ -11,6 +11,7 @@
 
 #include "auface.h"
 #include "cli_args.h"
+#include "io/atomic_file.h"
 #include "pipeline/batch.h"
 
 /* Progress of the current input, for the terminal line and the JSON stream. */
@@ -147,6 +148,9 @@ static void process_item(auface_pipeline *p, const au_cli_args *args, const au_b
         t->failed++;
         return;
     }
+    /* An interrupted earlier run may have left its temporary files here. */
+    au_atomic_remove_stale(it->csv);
+    au_atomic_remove_stale(it->hog);
     auface_job job = {
         .input = it->input,
         .output_csv = it->csv,

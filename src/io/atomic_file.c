@@ -1,7 +1,10 @@
 /* Write-to-temporary-then-rename files; see io/atomic_file.h. */
 #include "io/atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,4 +155,51 @@ void au_atomic_abort(au_atomic_file *af)
         fclose(af->f);
     unlink(af->temp_path);
     release(af);
+}
+
+/* The pid in a temporary name "<base>.tmp.<pid>.<tag>", or -1 when `name` is not one of
+ * `base`'s temporaries. */
+static long temp_owner(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp.", 5) != 0)
+        return -1;
+    char *end;
+    long pid = strtol(name + n + 5, &end, 10);
+    return (end != name + n + 5 && *end == '.' && pid > 0) ? pid : -1;
+}
+
+static int process_is_gone(long pid)
+{
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+int au_atomic_remove_stale(const char *final_path)
+{
+    if (!final_path)
+        return 0;
+    const char *slash = strrchr(final_path, '/');
+    char dir[4096];
+    const char *base = slash ? slash + 1 : final_path;
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - final_path), final_path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (!*dir)
+        snprintf(dir, sizeof dir, "/");
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid = temp_owner(e->d_name, base);
+        if (pid < 0 || !process_is_gone(pid))
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        removed += unlink(path) == 0;
+    }
+    closedir(d);
+    return removed;
 }

@@ -42,4 +42,9 @@ auface_status au_atomic_commit(au_atomic_file *af, au_err *err);
 /* Closes and removes the temporary file; the final path is not touched. */
 void au_atomic_abort(au_atomic_file *af);
 
+/* Removes the temporary files of `final_path` left by processes that no longer run (a
+ * killed run leaves its temporary file behind; the final path was never touched). Files of
+ * live processes are kept. Returns how many were removed. */
+int au_atomic_remove_stale(const char *final_path);
+
 #endif

@@ -44,7 +44,8 @@ echo "ok: shards 0/2 and 1/2 split the list"
 # Interrupted batch: kill during the second of three inputs, then resume.
 mkdir -p "$WORK/resume"
 "$AUFACE" --models "$MODELS" --quiet --progress-json --workers 2 \
-  --video "$C" --video "$A" --video "$B" --out-dir "$WORK/resume" > "$WORK/progress.jsonl" &
+  --video "$C" --video "$A" --video "$B" --out-dir "$WORK/resume" --write-hog \
+  > "$WORK/progress.jsonl" &
 pid=$!
 for _ in $(seq 1 400); do
   grep -q '"index":2,"count":3,"input":"[^"]*","frames_done":[1-9]' "$WORK/progress.jsonl" && break
@@ -56,7 +57,9 @@ grep -q '"index":2' "$WORK/progress.jsonl" || fail "the batch never reached the 
 [ -e "$WORK/resume/changeLighting.csv" ] || fail "first input was not finished before the kill"
 [ ! -e "$WORK/resume/2015-10-15-15-14.csv" ] || fail "a partial CSV sits under the final name"
 echo "ok: killed during input 2; only finished outputs under final names: $(ls "$WORK/resume" | tr '\n' ' ')"
-run --video "$C" --video "$A" --video "$B" --out-dir "$WORK/resume" --workers 2
+ls "$WORK/resume" | grep -q '\.tmp\.' || fail "the killed run left no temporary file (test is not testing)"
+run --video "$C" --video "$A" --video "$B" --out-dir "$WORK/resume" --workers 2 --write-hog
+! ls "$WORK/resume" | grep -q '\.tmp\.' || fail "stale temporary files remain after resuming: $(ls "$WORK/resume")"
 for n in changeLighting 2015-10-15-15-14 default; do
   cmp "$WORK/resume/$n.csv" "$WORK/single/$n.csv" || fail "resumed output $n.csv differs"
 done
