@@ -1,12 +1,14 @@
 #include "au/models.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/file_read.h"
+#include "common/le_bytes.h"
 
 /* OpenFace FaceAnalyser.h, enum RegressorType. */
 enum {
@@ -58,55 +60,6 @@ struct au_models {
 /* ---------------------------------------------------------------------------------------
  * Files and paths
  * --------------------------------------------------------------------------------------- */
-
-/* Reads a whole file into a malloc'd buffer (NUL-terminated for text use). */
-static auface_status read_whole_file(const char *path, long max_bytes, unsigned char **out,
-                                     size_t *out_len, au_err *err)
-{
-    *out = NULL;
-    *out_len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return au_fail(err, AUFACE_ERR_MODELS, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    unsigned char *buf = malloc(cap + 1);
-    if (!buf) {
-        fclose(f);
-        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= (size_t)max_bytes) {
-                free(buf);
-                fclose(f);
-                return au_fail(err, AUFACE_ERR_FORMAT, "%s: file larger than %ld bytes", path,
-                               max_bytes);
-            }
-            cap *= 2;
-            unsigned char *grown = realloc(buf, cap + 1);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int read_error = ferror(f);
-    fclose(f);
-    if (read_error) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_IO, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    return AUFACE_OK;
-}
 
 /* `dir`/`rel` (or `rel` itself when absolute), malloc'd. */
 static char *join_path(const char *dir, const char *rel)
@@ -204,32 +157,6 @@ static int take(byte_reader *r, size_t n, const unsigned char **bytes)
     return 1;
 }
 
-static uint32_t le32(const unsigned char *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *b)
-{
-    return (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
-}
-
-static double f64_from_le(const unsigned char *b)
-{
-    uint64_t u = le64(b);
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-static float f32_from_le(const unsigned char *b)
-{
-    uint32_t u = le32(b);
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 static auface_status read_i32(byte_reader *r, const char *what, int32_t *v, au_err *err)
 {
     const unsigned char *b;
@@ -237,8 +164,7 @@ static auface_status read_i32(byte_reader *r, const char *what, int32_t *v, au_e
         return au_fail(err, AUFACE_ERR_FORMAT,
                        "%s: truncated: file ends at byte %zu, inside the %s (int32)", r->path,
                        r->offset + r->left, what);
-    uint32_t u = le32(b);
-    memcpy(v, &u, sizeof *v);
+    *v = au_le_i32(b);
     return AUFACE_OK;
 }
 
@@ -249,7 +175,7 @@ static auface_status read_f64(byte_reader *r, const char *what, double *v, au_er
         return au_fail(err, AUFACE_ERR_FORMAT,
                        "%s: truncated: file ends at byte %zu, inside the %s (float64)", r->path,
                        r->offset + r->left, what);
-    *v = f64_from_le(b);
+    *v = au_le_f64(b);
     if (!isfinite(*v))
         return au_fail(err, AUFACE_ERR_FORMAT, "%s: the %s is not a finite number", r->path,
                        what);
@@ -294,8 +220,8 @@ static auface_status read_matbin(byte_reader *r, const char *what, int *rows, in
     if (!v)
         return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory", r->path);
     for (size_t i = 0; i < n; i++) {
-        v[i] = type == CV_TYPE_64F ? f64_from_le(bytes + 8 * i)
-                                   : (double)f32_from_le(bytes + 4 * i);
+        v[i] = type == CV_TYPE_64F ? au_le_f64(bytes + 8 * i)
+                                   : (double)au_le_f32(bytes + 4 * i);
         if (!isfinite(v[i])) {
             free(v);
             return au_fail(err, AUFACE_ERR_FORMAT,
@@ -484,7 +410,8 @@ static auface_status load_dat(au_models *m, const char *path, const char *name, 
 {
     unsigned char *buf;
     size_t len;
-    auface_status st = read_whole_file(path, DAT_FILE_MAX, &buf, &len, err);
+    auface_status st =
+        au_read_file(path, "AU model", DAT_FILE_MAX, AUFACE_ERR_MODELS, &buf, &len, err);
     if (st != AUFACE_OK)
         return st;
     dat_model d;
@@ -508,38 +435,62 @@ static int valid_au_name(const char *s)
     return 1;
 }
 
+/* A list file (FaceAnalyser::Read and ReadAU): its text, NUL-terminated, and the folder
+ * its relative paths start from. On failure nothing is left to free. */
+static auface_status read_list(const char *list_path, const char *kind, unsigned char **text,
+                               char **dir, au_err *err)
+{
+    size_t len;
+    *dir = NULL;
+    auface_status st =
+        au_read_file(list_path, kind, TEXT_FILE_MAX, AUFACE_ERR_MODELS, text, &len, err);
+    if (st != AUFACE_OK)
+        return st;
+    if (memchr(*text, '\0', len))
+        st = au_fail(err, AUFACE_ERR_FORMAT, "%s: not a text file (contains NUL bytes)",
+                     list_path);
+    else if (!(*dir = parent_dir(list_path)))
+        st = au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory", list_path);
+    if (st != AUFACE_OK) {
+        free(*text);
+        *text = NULL;
+    }
+    return st;
+}
+
+/* The next non-blank line of a list, which must have two blank-separated fields (tok[0],
+ * tok[1]); `expected` describes them for the message. Returns 1, 0 at the end, or -1 with
+ * *st set. */
+static int next_pair(char **cursor, int *line_no, char *tok[3], const char *list_path,
+                     const char *expected, auface_status *st, au_err *err)
+{
+    char *line;
+    while ((line = next_line(cursor)) != NULL) {
+        ++*line_no;
+        int n = split_tokens(line, tok, 2);
+        if (n == 0)
+            continue; /* blank line (OpenFace would try to read the folder itself) */
+        if (n == 2)
+            return 1;
+        *st = au_fail(err, AUFACE_ERR_FORMAT, "%s line %d: expected '%s', found %s",
+                      list_path, *line_no, expected, n == 1 ? "1 field" : "more than 2 fields");
+        return -1;
+    }
+    return 0;
+}
+
 /* FaceAnalyser::ReadAU: one "<relative .dat path> <AU name>" per line. */
 static auface_status load_model_list(au_models *m, const char *list_path, au_err *err)
 {
     unsigned char *buf;
-    size_t len;
-    auface_status st = read_whole_file(list_path, TEXT_FILE_MAX, &buf, &len, err);
+    char *dir;
+    auface_status st = read_list(list_path, "AU model list", &buf, &dir, err);
     if (st != AUFACE_OK)
         return st;
-    char *dir = parent_dir(list_path);
-    if (!dir) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory", list_path);
-    }
-    if (memchr(buf, '\0', len)) {
-        st = au_fail(err, AUFACE_ERR_FORMAT, "%s: not a text file (contains NUL bytes)",
-                     list_path);
-        goto done;
-    }
-    char *cursor = (char *)buf, *line;
-    int line_no = 0, models = 0;
-    while ((line = next_line(&cursor)) != NULL) {
-        line_no++;
-        char *tok[3];
-        int n = split_tokens(line, tok, 2);
-        if (n == 0)
-            continue; /* blank line (OpenFace would try to read the folder itself) */
-        if (n != 2) {
-            st = au_fail(err, AUFACE_ERR_FORMAT,
-                         "%s line %d: expected '<model .dat path> <AU name>', found %s",
-                         list_path, line_no, n == 1 ? "1 field" : "more than 2 fields");
-            goto done;
-        }
+    char *cursor = (char *)buf, *tok[3];
+    int line_no = 0, models = 0, more;
+    while ((more = next_pair(&cursor, &line_no, tok, list_path, "<model .dat path> <AU name>",
+                             &st, err)) > 0) {
         if (strchr(tok[1], ',')) {
             st = au_fail(err, AUFACE_ERR_UNSUPPORTED,
                          "%s line %d: several AU names ('%s') for one model; auface supports "
@@ -563,7 +514,7 @@ static auface_status load_model_list(au_models *m, const char *list_path, au_err
             goto done;
         models++;
     }
-    if (models == 0)
+    if (more == 0 && models == 0)
         st = au_fail(err, AUFACE_ERR_MODELS, "%s: names no AU model", list_path);
 done:
     free(dir);
@@ -586,35 +537,14 @@ static auface_status replace_path(char **slot, const char *dir, const char *rel,
 static auface_status load_module_list(au_models *m, const char *list_path, au_err *err)
 {
     unsigned char *buf;
-    size_t len;
-    auface_status st = read_whole_file(list_path, TEXT_FILE_MAX, &buf, &len, err);
+    char *dir;
+    auface_status st = read_list(list_path, "AU module list", &buf, &dir, err);
     if (st != AUFACE_OK)
         return st;
-    char *dir = parent_dir(list_path);
-    if (!dir) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory", list_path);
-    }
-    int predictors = 0;
-    if (memchr(buf, '\0', len)) {
-        st = au_fail(err, AUFACE_ERR_FORMAT, "%s: not a text file (contains NUL bytes)",
-                     list_path);
-        goto done;
-    }
-    char *cursor = (char *)buf, *line;
-    int line_no = 0;
-    while ((line = next_line(&cursor)) != NULL) {
-        line_no++;
-        char *tok[3];
-        int n = split_tokens(line, tok, 2);
-        if (n == 0)
-            continue;
-        if (n != 2) {
-            st = au_fail(err, AUFACE_ERR_FORMAT,
-                         "%s line %d: expected '<Module> <path>', found %s", list_path,
-                         line_no, n == 1 ? "1 field" : "more than 2 fields");
-            goto done;
-        }
+    char *cursor = (char *)buf, *tok[3];
+    int line_no = 0, predictors = 0, more;
+    while ((more = next_pair(&cursor, &line_no, tok, list_path, "<Module> <path>", &st, err)) >
+           0) {
         if (strcmp(tok[0], "AUPredictor") == 0) {
             char *p = join_path(dir, tok[1]);
             if (!p) {
@@ -635,6 +565,8 @@ static auface_status load_module_list(au_models *m, const char *list_path, au_er
         }
         /* Other modules: ignored, as FaceAnalyser::Read ignores them. */
     }
+    if (more < 0)
+        goto done;
     if (predictors == 0)
         st = au_fail(err, AUFACE_ERR_MODELS, "%s: no AUPredictor line", list_path);
     else if (!m->pdm_path)

@@ -1,9 +1,11 @@
 #include "detect/mtcnn_model.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/file_read.h"
+#include "common/le_bytes.h"
 
 /* OpenFace's three files are 35 kB, 455 kB and 1.7 MB; anything far larger is not one. */
 #define MTCNN_MAX_FILE_BYTES (64L << 20)
@@ -48,10 +50,7 @@ static auface_status read_i32(byte_cursor *c, int32_t *out, au_err *err)
 {
     if (c->left < 4)
         return truncated(c, 4, err);
-    /* Little-endian, independent of the host's byte order. */
-    uint32_t v = (uint32_t)c->p[0] | ((uint32_t)c->p[1] << 8) | ((uint32_t)c->p[2] << 16) |
-                 ((uint32_t)c->p[3] << 24);
-    memcpy(out, &v, sizeof v);
+    *out = au_le_i32(c->p);
     c->p += 4;
     c->left -= 4;
     return AUFACE_OK;
@@ -62,9 +61,7 @@ static auface_status read_f32s(byte_cursor *c, float *out, size_t n, au_err *err
     if (c->left / 4 < n)
         return truncated(c, n * 4, err);
     for (size_t i = 0; i < n; i++) {
-        uint32_t v = (uint32_t)c->p[0] | ((uint32_t)c->p[1] << 8) |
-                     ((uint32_t)c->p[2] << 16) | ((uint32_t)c->p[3] << 24);
-        memcpy(&out[i], &v, sizeof v);
+        out[i] = au_le_f32(c->p);
         c->p += 4;
     }
     c->left -= n * 4;
@@ -269,48 +266,13 @@ static auface_status parse_net(byte_cursor *c, au_mtcnn_net *net, au_err *err)
     return AUFACE_OK;
 }
 
-static auface_status read_whole_file(const char *path, unsigned char **data, size_t *size,
-                                     au_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return au_fail(err, AUFACE_ERR_IO, "%s: cannot open the MTCNN network file", path);
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return au_fail(err, AUFACE_ERR_IO, "%s: cannot determine the file size", path);
-    }
-    if (n > MTCNN_MAX_FILE_BYTES) {
-        fclose(f);
-        return au_fail(err, AUFACE_ERR_FORMAT,
-                       "%s: %ld bytes is far larger than an MTCNN network file", path, n);
-    }
-    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (!buf) {
-        fclose(f);
-        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory reading %ld bytes", path, n);
-    }
-    size_t got = fread(buf, 1, (size_t)n, f);
-    int read_error = ferror(f);
-    fclose(f);
-    if (read_error || got != (size_t)n) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_IO, "%s: read error after %zu of %ld bytes", path, got,
-                       n);
-    }
-    *data = buf;
-    *size = (size_t)n;
-    return AUFACE_OK;
-}
-
 auface_status au_mtcnn_net_load(au_mtcnn_net *net, const char *path, au_err *err)
 {
     memset(net, 0, sizeof *net);
     unsigned char *data = NULL;
     size_t size = 0;
-    auface_status st = read_whole_file(path, &data, &size, err);
+    auface_status st = au_read_file(path, "MTCNN network file", MTCNN_MAX_FILE_BYTES,
+                                    AUFACE_ERR_IO, &data, &size, err);
     if (st)
         return st;
     byte_cursor c = {data, size, size, path, 0, "header"};

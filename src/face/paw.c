@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file_read.h"
+
 /* ---------------------------------------------------------------------------------------
  * Triangulation file (ReadMat text format)
  * --------------------------------------------------------------------------------------- */
@@ -17,6 +19,8 @@
 /* A sanity bound on the number of triangles (the real file has 111), so a corrupt header
  * cannot request a huge allocation. */
 #define TRI_MAX_COUNT 100000
+/* The real file is 2 kB; TRI_MAX_COUNT triangles take at most a few MB. */
+#define TRI_MAX_FILE_BYTES (16L << 20)
 
 typedef struct token_reader {
     const char *p;   /* current position in the NUL-terminated text */
@@ -59,54 +63,6 @@ static auface_status read_int(token_reader *r, const char *what, int *out, au_er
     }
     r->p = end;
     *out = (int)v;
-    return AUFACE_OK;
-}
-
-/* Reads the whole file into a NUL-terminated buffer (caller frees). */
-static auface_status read_text_file(const char *path, char **out, au_err *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return au_fail(err, AUFACE_ERR_IO, "%s: cannot open the triangulation: %s", path,
-                       strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory reading the triangulation",
-                       path);
-    }
-    for (;;) {
-        if (len + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return au_fail(err, AUFACE_ERR_NOMEM,
-                               "%s: out of memory reading the triangulation", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - 1 - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_IO, "%s: read error in the triangulation", path);
-    }
-    if (memchr(buf, '\0', len)) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_FORMAT,
-                       "%s: the triangulation contains NUL bytes (not a text file)", path);
-    }
-    buf[len] = '\0';
-    *out = buf;
     return AUFACE_OK;
 }
 
@@ -174,11 +130,17 @@ auface_status au_triangulation_load(au_triangulation *t, const char *path, int n
     }
     t->count = 0;
     t->tri = NULL;
-    char *text;
-    auface_status st = read_text_file(path, &text, err);
+    unsigned char *text;
+    size_t size;
+    auface_status st =
+        au_read_file(path, "triangulation", TRI_MAX_FILE_BYTES, AUFACE_ERR_IO, &text, &size, err);
     if (st != AUFACE_OK)
         return st;
-    st = parse_triangulation(t, text, path, n_points, err);
+    if (memchr(text, '\0', size))
+        st = au_fail(err, AUFACE_ERR_FORMAT,
+                     "%s: the triangulation contains NUL bytes (not a text file)", path);
+    else
+        st = parse_triangulation(t, (const char *)text, path, n_points, err);
     free(text);
     return st;
 }

@@ -1,153 +1,16 @@
 #include "face/pdm.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file_read.h"
+#include "common/text_matrix.h"
 #include "face/rotation.h"
 
 /* A PDM text file is a few hundred kilobytes (the 68-point one is 160 kB); anything far
  * larger is not a PDM. */
 #define PDM_MAX_FILE_BYTES (16L << 20)
-
-/* OpenCV type codes accepted by ReadMat for the PDM matrices (CV_32FC1, CV_64FC1). */
-#define CV_32FC1_CODE 5
-#define CV_64FC1_CODE 6
-
-typedef struct text_cursor {
-    const char *p;
-    const char *end;
-    const char *path;
-} text_cursor;
-
-/* LandmarkDetectorUtils.cpp SkipComments: while the next character is '#', '\n', ' ' or
- * '\r', discard the rest of the line (getline). */
-static void skip_comments(text_cursor *c)
-{
-    while (c->p < c->end && (*c->p == '#' || *c->p == '\n' || *c->p == ' ' || *c->p == '\r')) {
-        while (c->p < c->end && *c->p != '\n')
-            c->p++;
-        if (c->p < c->end)
-            c->p++;
-    }
-}
-
-/* The next whitespace-delimited token (what `stream >> value` consumes), copied into buf.
- * Returns 0 at end of input, -1 if the token is too long to be a number. */
-static int next_token(text_cursor *c, char *buf, size_t cap)
-{
-    while (c->p < c->end && isspace((unsigned char)*c->p))
-        c->p++;
-    if (c->p >= c->end)
-        return 0;
-    size_t len = 0;
-    while (c->p < c->end && !isspace((unsigned char)*c->p)) {
-        if (len + 1 >= cap)
-            return -1;
-        buf[len++] = *c->p++;
-    }
-    buf[len] = '\0';
-    return 1;
-}
-
-static auface_status read_int(text_cursor *c, const char *matrix, const char *what, long lo,
-                              long hi, int *out, au_err *err)
-{
-    char tok[64];
-    int r = next_token(c, tok, sizeof tok);
-    if (r == 0)
-        return au_fail(err, AUFACE_ERR_FORMAT, "%s: %s: file ends before the %s", c->path,
-                       matrix, what);
-    char *endp = NULL;
-    errno = 0;
-    long v = r > 0 ? strtol(tok, &endp, 10) : 0;
-    if (r < 0 || errno != 0 || endp == tok || *endp != '\0' || v < lo || v > hi)
-        return au_fail(err, AUFACE_ERR_FORMAT,
-                       "%s: %s: expected the %s (an integer in %ld..%ld), found '%.40s'",
-                       c->path, matrix, what, lo, hi, r < 0 ? "(overlong token)" : tok);
-    *out = (int)v;
-    return AUFACE_OK;
-}
-
-/* ReadMat: rows, cols, type, then rows·cols values row-major; stored as float
- * (PDM::Read converts the double matrix to CV_32F, i.e. rounds each value to float). */
-static auface_status read_matrix(text_cursor *c, const char *matrix, int max_rows,
-                                 int max_cols, int *rows, int *cols, float **data, au_err *err)
-{
-    int type;
-    auface_status st;
-    *data = NULL;
-    skip_comments(c);
-    if ((st = read_int(c, matrix, "row count", 1, max_rows, rows, err)) != AUFACE_OK ||
-        (st = read_int(c, matrix, "column count", 1, max_cols, cols, err)) != AUFACE_OK ||
-        (st = read_int(c, matrix, "type code", 0, 1000, &type, err)) != AUFACE_OK)
-        return st;
-    if (type != CV_64FC1_CODE && type != CV_32FC1_CODE)
-        return au_fail(err, AUFACE_ERR_FORMAT,
-                       "%s: %s: OpenCV type code %d, expected 6 (CV_64FC1) or 5 (CV_32FC1)",
-                       c->path, matrix, type);
-
-    const long count = (long)*rows * *cols;
-    float *v = malloc((size_t)count * sizeof *v);
-    if (!v)
-        return au_fail(err, AUFACE_ERR_NOMEM, "%s: %s: out of memory for %ld values", c->path,
-                       matrix, count);
-    for (long i = 0; i < count; i++) {
-        char tok[128];
-        int r = next_token(c, tok, sizeof tok);
-        if (r == 0) {
-            free(v);
-            return au_fail(err, AUFACE_ERR_FORMAT,
-                           "%s: %s: truncated, the file ends after %ld of %ld values (%d x %d)",
-                           c->path, matrix, i, count, *rows, *cols);
-        }
-        char *endp = NULL;
-        double d = r > 0 ? strtod(tok, &endp) : 0.0;
-        float f = type == CV_64FC1_CODE ? (float)d : (r > 0 ? strtof(tok, &endp) : 0.0f);
-        if (r < 0 || endp == tok || *endp != '\0' || !isfinite(d) || !isfinite(f)) {
-            free(v);
-            return au_fail(err, AUFACE_ERR_FORMAT,
-                           "%s: %s: value %ld (row %ld, column %ld) is not a finite number: "
-                           "'%.40s'",
-                           c->path, matrix, i + 1, i / *cols + 1, i % *cols + 1,
-                           r < 0 ? "(overlong token)" : tok);
-        }
-        v[i] = f;
-    }
-    *data = v;
-    return AUFACE_OK;
-}
-
-static auface_status read_file(const char *path, char **text, long *size, au_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return au_fail(err, AUFACE_ERR_IO, "%s: cannot open the PDM file: %s", path,
-                       strerror(errno));
-    char *buf = malloc(PDM_MAX_FILE_BYTES + 1);
-    if (!buf) {
-        fclose(f);
-        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory reading the PDM", path);
-    }
-    size_t n = fread(buf, 1, PDM_MAX_FILE_BYTES + 1, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_IO, "%s: read error", path);
-    }
-    if (n > PDM_MAX_FILE_BYTES) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_FORMAT, "%s: larger than %ld bytes, not a PDM file",
-                       path, PDM_MAX_FILE_BYTES);
-    }
-    *text = buf;
-    *size = (long)n;
-    return AUFACE_OK;
-}
 
 static auface_status check_shapes(const char *path, int mean_rows, int mean_cols, int pc_rows,
                                   int pc_cols, int eig_rows, int eig_cols, au_err *err)
@@ -170,21 +33,24 @@ static auface_status check_shapes(const char *path, int mean_rows, int mean_cols
 auface_status au_pdm_load(au_pdm *pdm, const char *path, au_err *err)
 {
     memset(pdm, 0, sizeof *pdm);
-    char *text = NULL;
-    long size = 0;
-    auface_status st = read_file(path, &text, &size, err);
+    unsigned char *text = NULL;
+    size_t size = 0;
+    auface_status st =
+        au_read_file(path, "PDM file", PDM_MAX_FILE_BYTES, AUFACE_ERR_IO, &text, &size, err);
     if (st != AUFACE_OK)
         return st;
 
-    text_cursor c = {text, text + size, path};
+    au_text_cursor c = {(const char *)text, (const char *)text + size, path};
     int mr, mc, pr, pc, er, ec;
     float *mean = NULL, *comp = NULL, *eig = NULL;
-    st = read_matrix(&c, "mean shape", 3 * AU_PDM_MAX_POINTS, 1000, &mr, &mc, &mean, err);
+    st = au_text_matrix_f32(&c, "mean shape", 3 * AU_PDM_MAX_POINTS, 1000, &mr, &mc, &mean,
+                            err);
     if (st == AUFACE_OK)
-        st = read_matrix(&c, "principal components", 3 * AU_PDM_MAX_POINTS, AU_PDM_MAX_MODES,
-                         &pr, &pc, &comp, err);
+        st = au_text_matrix_f32(&c, "principal components", 3 * AU_PDM_MAX_POINTS,
+                                AU_PDM_MAX_MODES, &pr, &pc, &comp, err);
     if (st == AUFACE_OK)
-        st = read_matrix(&c, "eigenvalues", 1000, AU_PDM_MAX_MODES, &er, &ec, &eig, err);
+        st = au_text_matrix_f32(&c, "eigenvalues", 1000, AU_PDM_MAX_MODES, &er, &ec, &eig,
+                                err);
     if (st == AUFACE_OK)
         st = check_shapes(path, mr, mc, pr, pc, er, ec, err);
     for (int j = 0; st == AUFACE_OK && j < ec; j++)

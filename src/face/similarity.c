@@ -12,13 +12,6 @@ static const int RIGID_POINTS[] = {1,  2,  3,  4,  12, 13, 14, 15, 27, 28, 29, 3
 #define NUM_RIGID ((int)(sizeof RIGID_POINTS / sizeof RIGID_POINTS[0]))
 #define RIGID_SHAPE_POINTS 68
 
-/* A point set as two float columns (the N x 2 cv::Mat_<float> of OpenFace). */
-typedef struct point_set {
-    int count;
-    float x[AU_PDM_MAX_POINTS];
-    float y[AU_PDM_MAX_POINTS];
-} point_set;
-
 /* cv::mean of a float column, stored as float: the sum of the values is accumulated in
  * double (exact for landmark coordinates, so the order does not matter) and divided by
  * the count. */
@@ -30,43 +23,43 @@ static float column_mean(const float *v, int count)
     return (float)(s / count);
 }
 
-/* AlignShapesWithScale, normalisation of one set: subtract the float means (float
- * arithmetic), then the RMS radius s = (float)sqrt(cv::sum(float squares)/N), the sum
- * in double in row order; finally multiply by (float)(1/s) (Mat / s is a convertTo with
- * alpha = 1/s, applied as a float). Returns s. */
-static float normalise_set(point_set *ps)
+/* AlignShapesWithScale, normalisation of one set (x[0..n), y[0..n)): subtract the float
+ * means (float arithmetic), then the RMS radius s = (float)sqrt(cv::sum(float squares)/N),
+ * the sum in double in row order; finally multiply by (float)(1/s) (Mat / s is a convertTo
+ * with alpha = 1/s, applied as a float). Returns s. */
+static float normalise_set(float *x, float *y, int n)
 {
-    const int n = ps->count;
-    const float mx = column_mean(ps->x, n), my = column_mean(ps->y, n);
+    const float mx = column_mean(x, n), my = column_mean(y, n);
     double sum_sq = 0;
     for (int i = 0; i < n; i++) {
-        ps->x[i] = ps->x[i] - mx;
-        ps->y[i] = ps->y[i] - my;
-        const float sx = ps->x[i] * ps->x[i], sy = ps->y[i] * ps->y[i];
+        x[i] = x[i] - mx;
+        y[i] = y[i] - my;
+        const float sx = x[i] * x[i], sy = y[i] * y[i];
         sum_sq += sx;
         sum_sq += sy;
     }
     const float s = (float)sqrt(sum_sq / n);
     const float inv = (float)(1.0 / (double)s);
     for (int i = 0; i < n; i++) {
-        ps->x[i] = ps->x[i] * inv;
-        ps->y[i] = ps->y[i] * inv;
+        x[i] = x[i] * inv;
+        y[i] = y[i] * inv;
     }
     return s;
 }
 
-/* AlignShapesKabsch2D(a, b) for centred, normalised sets: the rotation R (2x2 row-major)
- * that best maps a onto b without reflection. The products are OpenCV gemm calls on
- * float matrices (double accumulation, rounded to float). */
-static void kabsch_2d(const point_set *a, const point_set *b, float R[4])
+/* AlignShapesKabsch2D(a, b) for centred, normalised sets of n points: the rotation R (2x2
+ * row-major) that best maps a onto b without reflection. The products are OpenCV gemm calls
+ * on float matrices (double accumulation, rounded to float). */
+static void kabsch_2d(const float *ax, const float *ay, const float *bx, const float *by,
+                      int n, float R[4])
 {
     /* aᵀ·b: element (i, j) = Σ_k a[k][i]·b[k][j], in double, k in order */
-    const float *acol[2] = {a->x, a->y}, *bcol[2] = {b->x, b->y};
+    const float *acol[2] = {ax, ay}, *bcol[2] = {bx, by};
     float M[4];
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++) {
             double s = 0;
-            for (int k = 0; k < a->count; k++)
+            for (int k = 0; k < n; k++)
                 s += (double)acol[i][k] * bcol[j][k];
             M[2 * i + j] = (float)s;
         }
@@ -97,6 +90,27 @@ static void kabsch_2d(const point_set *a, const point_set *b, float R[4])
         }
 }
 
+void au_align_shapes_with_scale(const float *src2n, const float *dst2n, int n, float A[4])
+{
+    float sx[AU_PDM_MAX_POINTS], sy[AU_PDM_MAX_POINTS];
+    float dx[AU_PDM_MAX_POINTS], dy[AU_PDM_MAX_POINTS];
+    if (n < 1 || n > AU_PDM_MAX_POINTS) {
+        memset(A, 0, 4 * sizeof(float));
+        return;
+    }
+    memcpy(sx, src2n, (size_t)n * sizeof(float));
+    memcpy(sy, src2n + n, (size_t)n * sizeof(float));
+    memcpy(dx, dst2n, (size_t)n * sizeof(float));
+    memcpy(dy, dst2n + n, (size_t)n * sizeof(float));
+    const float s_src = normalise_set(sx, sy, n);
+    const float s_dst = normalise_set(dx, dy, n);
+    const float s = s_dst / s_src;
+    float R[4];
+    kabsch_2d(sx, sy, dx, dy, n, R);
+    for (int i = 0; i < 4; i++)
+        A[i] = s * R[i];
+}
+
 void au_align_similarity_warp(const au_pdm *pdm, const float *landmarks2n, float tx, float ty,
                               float sim_scale, int out_w, int out_h, float warp[6])
 {
@@ -107,25 +121,17 @@ void au_align_similarity_warp(const au_pdm *pdm, const float *landmarks2n, float
     }
     const int use_rigid = n == RIGID_SHAPE_POINTS;
     const int count = use_rigid ? NUM_RIGID : n;
-    point_set src, dst;
-    src.count = dst.count = count;
+    float src[2 * AU_PDM_MAX_POINTS], dst[2 * AU_PDM_MAX_POINTS]; /* planar, count points */
     for (int k = 0; k < count; k++) {
         const int i = use_rigid ? RIGID_POINTS[k] : k;
-        src.x[k] = landmarks2n[i];
-        src.y[k] = landmarks2n[n + i];
+        src[k] = landmarks2n[i];
+        src[count + k] = landmarks2n[n + i];
         /* pdm.mean_shape * sim_scale: convertTo with the scale as a float */
-        dst.x[k] = pdm->mean[i] * sim_scale;
-        dst.y[k] = pdm->mean[n + i] * sim_scale;
+        dst[k] = pdm->mean[i] * sim_scale;
+        dst[count + k] = pdm->mean[n + i] * sim_scale;
     }
-
-    const float s_src = normalise_set(&src);
-    const float s_dst = normalise_set(&dst);
-    const float s = s_dst / s_src;
-    float R[4];
-    kabsch_2d(&src, &dst, R);
     float A[4];
-    for (int i = 0; i < 4; i++)
-        A[i] = s * R[i];
+    au_align_shapes_with_scale(src, dst, count, A);
 
     /* cv::Matx22f * cv::Vec2f, then the centring with integer halves */
     float T0 = A[0] * tx, T1 = A[2] * tx;

@@ -13,17 +13,28 @@
 
 #include "face/pdm.h"
 
+/* Utilities::AlignShapesWithScale(src, dst) (RotationHelpers.h): the 2x2 matrix A
+ * (row-major) of the scaled rotation that best maps the n points of src onto those of dst
+ * (both planar, 2n floats):
+ *  1. each set is centred on its float means (cv::mean: the values summed in double,
+ *     divided by n, stored as float) in float arithmetic, then scaled by its RMS radius
+ *     s = (float)sqrt(Σ(float squares, summed in double in row order x0², y0², x1², …)/n),
+ *     applied as a multiplication by (float)(1/s) (Mat / s is a convertTo with alpha 1/s);
+ *  2. AlignShapesKabsch2D: R = V·diag(1, ±1)·Uᵀ from the float SVD U·Σ·Vᵀ of srcᵀ·dst,
+ *     the sign that of det(V·Uᵀ) (no reflection); the products are OpenCV gemm calls on
+ *     float matrices (double accumulation, rounded to float), the determinant det2 in
+ *     double;
+ *  3. A = (s_dst/s_src)·R in float.
+ * n outside 1..AU_PDM_MAX_POINTS gives the zero matrix. */
+void au_align_shapes_with_scale(const float *src2n, const float *dst2n, int n, float A[4]);
+
 /* The 2x3 warp matrix, row-major [A00 A01 t0; A10 A11 t1], that maps image points of the
  * face described by landmarks2n (2n planar floats, n = pdm->n) into an out_w x out_h
  * aligned image:
  *  1. reference = (float)(mean·sim_scale) X and Y of the PDM mean shape (Z dropped);
  *  2. when n == 68, only the 24 rigid points 1-4, 12-15, 27-29, 31-36, 39-42, 45-47
  *     (extract_rigid_points) of both shapes are used; otherwise all points;
- *  3. A = AlignShapesWithScale(landmarks, reference): both sets centred on their means
- *     (double sums, rounded to float), scaled by their RMS radius
- *     sqrt(Σ(float squares, summed in double)/N) rounded to float (multiplying by the
- *     float reciprocal, as convertTo does), then R = V·diag(1, ±1)·Uᵀ from the float SVD
- *     U·Σ·Vᵀ of srcᵀ·dst (Kabsch, no reflection), and A = (s_dst/s_src)·R in float;
+ *  3. A = au_align_shapes_with_scale(landmarks, reference);
  *  4. T = A·(tx, ty) in float (cv::Matx), t = (−T0 + out_w/2, −T1 + out_h/2) with integer
  *     halves.
  * tx, ty are the translation of the CalcParams global parameters (global[4], global[5]);

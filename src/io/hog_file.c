@@ -6,35 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/le_bytes.h"
+
 /* Values converted per fwrite call; the stack buffer holds this many float32s. */
 #define HOG_CHUNK 1024
-
-static void put_u32le(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint32_t float_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static float bits_float(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
 
 /* Record header; checks the arguments. */
 static auface_status write_header(FILE *f, const char *name, int num_cols, int num_rows,
@@ -48,22 +23,24 @@ static auface_status write_header(FILE *f, const char *name, int num_cols, int n
         return au_fail(err, AUFACE_ERR_ARG, "%s: HOG record of %d x %d x %d values", name,
                        num_cols, num_rows, num_channels);
     uint8_t head[16];
-    put_u32le(head, (uint32_t)num_cols);
-    put_u32le(head + 4, (uint32_t)num_rows);
-    put_u32le(head + 8, (uint32_t)num_channels);
+    au_le_put_u32(head, (uint32_t)num_cols);
+    au_le_put_u32(head + 4, (uint32_t)num_rows);
+    au_le_put_u32(head + 8, (uint32_t)num_channels);
     /* RecorderHOG::Write: "Not the best way to store a bool": +1 / -1 as float32 */
-    put_u32le(head + 12, float_bits(valid ? 1.0f : -1.0f));
+    au_le_put_f32(head + 12, valid ? 1.0f : -1.0f);
     if (fwrite(head, 1, sizeof head, f) != sizeof head)
         return au_fail(err, AUFACE_ERR_IO, "%s: write error: %s", name, strerror(errno));
     *count = (size_t)num_cols * (size_t)num_rows * (size_t)num_channels;
     return AUFACE_OK;
 }
 
-auface_status au_hog_write_frame(FILE *f, const char *name, int num_cols, int num_rows,
-                                 int num_channels, int valid, const double *values,
-                                 au_err *err)
+/* A header and the values, given as doubles (dv) or floats (fv), stored as float32. */
+static auface_status write_frame(FILE *f, const char *name, int num_cols, int num_rows,
+                                 int num_channels, int valid, const double *dv,
+                                 const float *fv, au_err *err)
 {
     size_t count;
+    const void *values = dv ? (const void *)dv : (const void *)fv;
     auface_status s =
         write_header(f, name, num_cols, num_rows, num_channels, valid, values, &count, err);
     if (s != AUFACE_OK)
@@ -72,31 +49,25 @@ auface_status au_hog_write_frame(FILE *f, const char *name, int num_cols, int nu
     for (size_t i = 0; i < count; i += HOG_CHUNK) {
         size_t n = count - i < HOG_CHUNK ? count - i : HOG_CHUNK;
         for (size_t k = 0; k < n; k++) /* RecorderHOG: (float) of the double descriptor */
-            put_u32le(buf + 4 * k, float_bits((float)values[i + k]));
+            au_le_put_f32(buf + 4 * k, dv ? (float)dv[i + k] : fv[i + k]);
         if (fwrite(buf, 4, n, f) != n)
             return au_fail(err, AUFACE_ERR_IO, "%s: write error: %s", name, strerror(errno));
     }
     return AUFACE_OK;
 }
 
+auface_status au_hog_write_frame(FILE *f, const char *name, int num_cols, int num_rows,
+                                 int num_channels, int valid, const double *values,
+                                 au_err *err)
+{
+    return write_frame(f, name, num_cols, num_rows, num_channels, valid, values, NULL, err);
+}
+
 auface_status au_hog_write_frame_float(FILE *f, const char *name, int num_cols, int num_rows,
                                        int num_channels, int valid, const float *values,
                                        au_err *err)
 {
-    size_t count;
-    auface_status s =
-        write_header(f, name, num_cols, num_rows, num_channels, valid, values, &count, err);
-    if (s != AUFACE_OK)
-        return s;
-    uint8_t buf[4 * HOG_CHUNK];
-    for (size_t i = 0; i < count; i += HOG_CHUNK) {
-        size_t n = count - i < HOG_CHUNK ? count - i : HOG_CHUNK;
-        for (size_t k = 0; k < n; k++)
-            put_u32le(buf + 4 * k, float_bits(values[i + k]));
-        if (fwrite(buf, 4, n, f) != n)
-            return au_fail(err, AUFACE_ERR_IO, "%s: write error: %s", name, strerror(errno));
-    }
-    return AUFACE_OK;
+    return write_frame(f, name, num_cols, num_rows, num_channels, valid, NULL, values, err);
 }
 
 struct au_hog_reader {
@@ -153,9 +124,9 @@ int au_hog_reader_next(au_hog_reader *r, au_hog_record *rec, au_err *err)
         return 0;
     if (got != sizeof head)
         return reader_fail(r, err, "truncated record header");
-    int32_t cols = (int32_t)get_u32le(head), rows = (int32_t)get_u32le(head + 4);
-    int32_t channels = (int32_t)get_u32le(head + 8);
-    float flag = bits_float(get_u32le(head + 12));
+    int32_t cols = au_le_i32(head), rows = au_le_i32(head + 4);
+    int32_t channels = au_le_i32(head + 8);
+    float flag = au_le_f32(head + 12);
     if (cols <= 0 || rows <= 0 || channels <= 0 ||
         (double)cols * rows * channels > AU_HOG_MAX_VALUES) {
         au_fail(err, AUFACE_ERR_FORMAT, "%s: record %ld: implausible size %d x %d x %d",
@@ -180,9 +151,9 @@ int au_hog_reader_next(au_hog_reader *r, au_hog_record *rec, au_err *err)
     if (fread(r->data, sizeof(float), count, r->f) != count)
         return reader_fail(r, err, "truncated values");
     for (size_t i = 0; i < count; i++) { /* stored little-endian */
-        uint8_t b[4];
+        unsigned char b[4];
         memcpy(b, &r->data[i], 4);
-        r->data[i] = bits_float(get_u32le(b));
+        r->data[i] = au_le_f32(b);
     }
     rec->num_cols = cols;
     rec->num_rows = rows;

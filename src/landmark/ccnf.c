@@ -15,6 +15,10 @@
 #include <immintrin.h>
 #endif
 
+/* au_ccnf_prepare_sigma factors Σ⁻¹ (ws² unknowns) with au_cholesky_solve_f32. */
+_Static_assert(AU_CCNF_MAX_WINDOW * AU_CCNF_MAX_WINDOW <= AU_CHOLESKY_MAX_N,
+               "the Cholesky solve must take the largest window's Σ");
+
 /* Positions are processed in blocks of this many floats so that the accumulators of the
  * neuron and Σ products stay in vector registers; padded rows are a multiple of it. */
 #define BLOCK 16

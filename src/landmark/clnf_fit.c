@@ -148,19 +148,20 @@ static float kde_coefficient(float sigma)
 /* ---- model preparation and fitter creation ---------------------------------------------- */
 
 /* The parameters of slot i: the main model's (i = 0) or part i−1's by name. */
-static auface_status slot_params(au_clnf_model *m, int i, const au_clnf_params *main_params,
-                                 au_clnf_params *out, au_err *err)
+static auface_status slot_params(const au_clnf_model *m, int i,
+                                 const au_clnf_params *main_params, au_clnf_params *out,
+                                 au_err *err)
 {
     if (i == 0) {
         *out = *main_params;
         return AUFACE_OK;
     }
-    return au_clnf_params_for_part(au_clnf_model_part(m, i - 1)->name, out, err);
+    return au_clnf_params_for_part(au_clnf_model_part_const(m, i - 1)->name, out, err);
 }
 
-static const au_clnf *slot_clnf(au_clnf_model *m, int i)
+static const au_clnf *slot_clnf(const au_clnf_model *m, int i)
 {
-    return i == 0 ? au_clnf_model_main(m) : &au_clnf_model_part(m, i - 1)->clnf;
+    return i == 0 ? au_clnf_model_main_const(m) : &au_clnf_model_part_const(m, i - 1)->clnf;
 }
 
 static auface_status check_windows(const au_clnf *c, const au_clnf_params *p, const char *who,
@@ -274,8 +275,7 @@ auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *m
     au_clnf_fitter *f = calloc(1, sizeof *f);
     if (!f)
         return au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory");
-    /* The model is only read here; its accessors for parts take a non-const pointer. */
-    au_clnf_model *m = (au_clnf_model *)model;
+    const au_clnf_model *m = model;
     f->model = model;
     f->num_slots = 1 + au_clnf_model_num_parts(m);
     auface_status st = AUFACE_OK;
@@ -320,7 +320,7 @@ auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *m
         if (st == AUFACE_OK && !(slot->pc_t = au_clnf_transpose_components(&c->pdm)))
             st = au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory");
         if (i > 0) {
-            const au_clnf_part *part = au_clnf_model_part(m, i - 1);
+            const au_clnf_part *part = au_clnf_model_part_const(m, i - 1);
             f->part_pairs[i - 1] = part->num_pairs;
             f->pairs[i - 1] = (const int (*)[2])part->pairs;
         }

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file_read.h"
+#include "common/le_bytes.h"
+#include "common/text_matrix.h"
+
 /* The largest model file is 2.4 MB (a CCNF patch file); anything far larger is not one. */
 #define MAX_MODEL_FILE_BYTES (256L << 20)
 /* main_clnf_*.txt and clnf_*.txt are a few hundred bytes. */
@@ -49,60 +53,6 @@ struct au_clnf_model {
 /* ---------------------------------------------------------------------------------------
  * Files and paths
  * ------------------------------------------------------------------------------------- */
-
-static auface_status read_file(const char *path, long max_bytes, const char *kind,
-                               unsigned char **data, size_t *size, au_err *err)
-{
-    *data = NULL;
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return au_fail(err, AUFACE_ERR_IO, "%s: cannot open the %s: %s", path, kind,
-                       strerror(errno));
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 1 << 16;
-            if (ncap > (size_t)max_bytes + 1)
-                ncap = (size_t)max_bytes + 1;
-            if (ncap == cap) {
-                free(buf);
-                fclose(f);
-                return au_fail(err, AUFACE_ERR_FORMAT,
-                               "%s: larger than %ld bytes, not a %s", path, max_bytes, kind);
-            }
-            unsigned char *nb = realloc(buf, ncap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory reading the %s",
-                               path, kind);
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_IO, "%s: read error in the %s", path, kind);
-    }
-    if (len > (size_t)max_bytes) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_FORMAT, "%s: larger than %ld bytes, not a %s", path,
-                       max_bytes, kind);
-    }
-    buf[len] = '\0'; /* the text parsers rely on a terminator */
-    *data = buf;
-    *size = len;
-    return AUFACE_OK;
-}
 
 /* root / location as boost::filesystem composes them: the directory of `from` joined with
  * `rel`, or `rel` itself when it is absolute. Returns a malloc'd string or NULL. */
@@ -166,6 +116,18 @@ static auface_status cursor_fail(const bin_cursor *c, au_err *err, auface_status
                    where, msg, (long)(c->p - c->base), (long)(c->end - c->base));
 }
 
+/* Reads a binary model file (*data, to free) and puts a cursor at its start. */
+static auface_status read_binary(const char *path, const char *kind, unsigned char **data,
+                                 bin_cursor *c, au_err *err)
+{
+    size_t size;
+    auface_status st =
+        au_read_file(path, kind, MAX_MODEL_FILE_BYTES, AUFACE_ERR_IO, data, &size, err);
+    if (st == AUFACE_OK)
+        cursor_init(c, *data, size, path);
+    return st;
+}
+
 static int cursor_has(const bin_cursor *c, size_t bytes)
 {
     return (size_t)(c->end - c->p) >= bytes;
@@ -178,42 +140,13 @@ static auface_status truncated(const bin_cursor *c, const char *what, size_t byt
                        what, bytes, (size_t)(c->end - c->p));
 }
 
-static uint32_t le_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static int32_t le_i32(const unsigned char *p)
-{
-    uint32_t u = le_u32(p);
-    int32_t v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static float le_f32(const unsigned char *p)
-{
-    uint32_t u = le_u32(p);
-    float v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static double le_f64(const unsigned char *p)
-{
-    uint64_t u = (uint64_t)le_u32(p) | (uint64_t)le_u32(p + 4) << 32;
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
 /* Reads an int32 that must lie in lo..hi. */
 static auface_status read_i32(bin_cursor *c, const char *what, long lo, long hi, int *out,
                               au_err *err)
 {
     if (!cursor_has(c, 4))
         return truncated(c, what, 4, err);
-    int32_t v = le_i32(c->p);
+    int32_t v = au_le_i32(c->p);
     if (v < lo || v > hi) {
         if (lo == hi)
             return cursor_fail(c, err, AUFACE_ERR_FORMAT, "%s is %ld, expected %ld", what,
@@ -231,7 +164,7 @@ static auface_status read_f64(bin_cursor *c, const char *what, double *out, au_e
 {
     if (!cursor_has(c, 8))
         return truncated(c, what, 8, err);
-    double v = le_f64(c->p);
+    double v = au_le_f64(c->p);
     if (!isfinite(v))
         return cursor_fail(c, err, AUFACE_ERR_FORMAT, "%s is not a finite number", what);
     c->p += 8;
@@ -252,7 +185,7 @@ static auface_status read_mat(bin_cursor *c, const char *what, unsigned types, s
 {
     if (!cursor_has(c, 12))
         return truncated(c, what, 12, err);
-    int32_t rows = le_i32(c->p), cols = le_i32(c->p + 4), type = le_i32(c->p + 8);
+    int32_t rows = au_le_i32(c->p), cols = au_le_i32(c->p + 4), type = au_le_i32(c->p + 8);
     if (rows < 0 || cols < 0)
         return cursor_fail(c, err, AUFACE_ERR_FORMAT, "%s: matrix size %ld x %ld is negative",
                            what, (long)rows, (long)cols);
@@ -289,11 +222,11 @@ static double mat_at(const mat_rec *m, size_t i)
     const unsigned char *p = m->data + i * (m->type == CV_64F_CODE ? 8 : 4);
     switch (m->type) {
     case CV_64F_CODE:
-        return le_f64(p);
+        return au_le_f64(p);
     case CV_32F_CODE:
-        return le_f32(p);
+        return au_le_f32(p);
     default:
-        return le_i32(p);
+        return au_le_i32(p);
     }
 }
 
@@ -318,7 +251,7 @@ static auface_status mat_to_int(const bin_cursor *c, const char *what, const mat
                                 long lo, long hi, int *out, au_err *err)
 {
     for (size_t i = 0; i < m->count; i++) {
-        int32_t v = le_i32(m->data + 4 * i);
+        int32_t v = au_le_i32(m->data + 4 * i);
         if (v < lo || v > hi)
             return cursor_fail(c, err, AUFACE_ERR_FORMAT,
                                "%s: element %zu (row %zu, column %zu) is %ld, expected "
@@ -600,13 +533,10 @@ static auface_status load_patch_set(au_ccnf_patch_set *s, const char *path, au_e
 {
     memset(s, 0, sizeof *s);
     unsigned char *data;
-    size_t size;
-    auface_status st = read_file(path, MAX_MODEL_FILE_BYTES, "CCNF patch expert file", &data,
-                                 &size, err);
+    bin_cursor c;
+    auface_status st = read_binary(path, "CCNF patch expert file", &data, &c, err);
     if (st)
         return st;
-    bin_cursor c;
-    cursor_init(&c, data, size, path);
     st = parse_patch_set(&c, s, err);
     free(data);
     if (st)
@@ -688,7 +618,7 @@ static auface_status read_conv_layer(bin_cursor *c, au_cnn_layer *L, cnn_shape *
     if (!L->bias)
         return no_memory(c, "convolution biases", err);
     for (int k = 0; k < L->num_out; k++) {
-        L->bias[k] = le_f32(c->p);
+        L->bias[k] = au_le_f32(c->p);
         if (!isfinite(L->bias[k]))
             return cursor_fail(c, err, AUFACE_ERR_FORMAT, "convolution bias %d is not finite",
                                k);
@@ -842,7 +772,7 @@ static auface_status read_paw(bin_cursor *c, au_validator_view *v, au_err *err)
     int masked = 0;
     for (size_t i = 0; i < m.count; i++) {
         /* convertTo(CV_8U): saturate_cast<uchar>(int). */
-        int32_t x = le_i32(m.data + 4 * i);
+        int32_t x = au_le_i32(m.data + 4 * i);
         v->pixel_mask[i] = (uint8_t)(x < 0 ? 0 : x > 255 ? 255 : x);
         if (v->pixel_mask[i]) {
             masked++;
@@ -962,13 +892,10 @@ static auface_status load_validator(au_clnf_validator *val, const char *path, au
 {
     memset(val, 0, sizeof *val);
     unsigned char *data;
-    size_t size;
-    auface_status st =
-        read_file(path, MAX_MODEL_FILE_BYTES, "detection validator file", &data, &size, err);
+    bin_cursor c;
+    auface_status st = read_binary(path, "detection validator file", &data, &c, err);
     if (st)
         return st;
-    bin_cursor c;
-    cursor_init(&c, data, size, path);
     st = parse_validator(&c, val, err);
     free(data);
     if (st)
@@ -979,53 +906,6 @@ static auface_status load_validator(au_clnf_validator *val, const char *path, au
 /* ---------------------------------------------------------------------------------------
  * Text files: module lists and the triangulation file
  * ------------------------------------------------------------------------------------- */
-
-typedef struct text_cursor {
-    const char *p, *end;
-    const char *path;
-} text_cursor;
-
-/* LandmarkDetectorUtils.cpp SkipComments: while the next character is '#', '\n', ' ' or
- * '\r', discard the rest of the line. */
-static void skip_comments(text_cursor *c)
-{
-    while (c->p < c->end && (*c->p == '#' || *c->p == '\n' || *c->p == ' ' || *c->p == '\r')) {
-        while (c->p < c->end && *c->p != '\n')
-            c->p++;
-        if (c->p < c->end)
-            c->p++;
-    }
-}
-
-/* `stream >> int`: the next whitespace-delimited token, which must be an integer in lo..hi. */
-static auface_status text_int(text_cursor *c, const char *what, long lo, long hi, int *out,
-                              au_err *err)
-{
-    while (c->p < c->end && isspace((unsigned char)*c->p))
-        c->p++;
-    const char *start = c->p;
-    while (c->p < c->end && !isspace((unsigned char)*c->p))
-        c->p++;
-    if (start == c->p)
-        return au_fail(err, AUFACE_ERR_FORMAT, "%s: truncated: the file ends before the %s",
-                       c->path, what);
-    char tok[32];
-    size_t len = (size_t)(c->p - start);
-    if (len >= sizeof tok)
-        len = sizeof tok - 1;
-    memcpy(tok, start, len);
-    tok[len] = '\0';
-    char *endp;
-    errno = 0;
-    long v = strtol(tok, &endp, 10);
-    if (errno || *endp || endp == tok || (size_t)(c->p - start) >= sizeof tok || v < lo ||
-        v > hi)
-        return au_fail(err, AUFACE_ERR_FORMAT,
-                       "%s: the %s must be an integer in %ld..%ld, found '%.*s'", c->path,
-                       what, lo, hi, (int)(c->p - start > 40 ? 40 : c->p - start), start);
-    *out = (int)v;
-    return AUFACE_OK;
-}
 
 static void triangles_free(au_clnf *m)
 {
@@ -1044,13 +924,15 @@ static auface_status load_triangulations(au_clnf *m, const char *path, au_err *e
     unsigned char *data;
     size_t size;
     auface_status st =
-        read_file(path, MAX_LIST_FILE_BYTES, "triangulation file", &data, &size, err);
+        au_read_file(path, "triangulation file", MAX_LIST_FILE_BYTES, AUFACE_ERR_IO, &data,
+                     &size, err);
     if (st)
         return st;
-    text_cursor c = {(const char *)data, (const char *)data + size, path};
+    au_text_cursor c = {(const char *)data, (const char *)data + size, path};
     int views;
-    skip_comments(&c);
-    if ((st = text_int(&c, "number of triangulations", 1, AU_CLNF_MAX_VIEWS, &views, err)))
+    au_text_skip_comments(&c);
+    if ((st = au_text_int(&c, "header", "number of triangulations", 1, AU_CLNF_MAX_VIEWS,
+                          &views, err)))
         goto done;
     m->tri_views = calloc((size_t)views, sizeof *m->tri_views);
     if (!m->tri_views) {
@@ -1060,16 +942,13 @@ static auface_status load_triangulations(au_clnf *m, const char *path, au_err *e
     m->num_tri_views = views;
     for (int v = 0; v < views; v++) {
         int rows, cols, type;
-        char what[64];
-        skip_comments(&c);
-        snprintf(what, sizeof what, "row count of triangulation %d", v);
-        if ((st = text_int(&c, what, 0, 100000, &rows, err)))
-            goto done;
-        snprintf(what, sizeof what, "column count of triangulation %d", v);
-        if ((st = text_int(&c, what, 3, 3, &cols, err)))
-            goto done;
-        snprintf(what, sizeof what, "type of triangulation %d (4 = int32)", v);
-        if ((st = text_int(&c, what, CV_32S_CODE, CV_32S_CODE, &type, err)))
+        char matrix[32], what[32];
+        snprintf(matrix, sizeof matrix, "triangulation %d", v);
+        au_text_skip_comments(&c);
+        if ((st = au_text_int(&c, matrix, "row count", 0, 100000, &rows, err)) ||
+            (st = au_text_int(&c, matrix, "column count", 3, 3, &cols, err)) ||
+            (st = au_text_int(&c, matrix, "type (4 = int32)", CV_32S_CODE, CV_32S_CODE, &type,
+                              err)))
             goto done;
         m->tri_views[v].tri = malloc((size_t)(rows ? rows : 1) * 3 * sizeof(int));
         if (!m->tri_views[v].tri) {
@@ -1078,9 +957,9 @@ static auface_status load_triangulations(au_clnf *m, const char *path, au_err *e
         }
         m->tri_views[v].count = rows;
         for (int i = 0; i < rows * 3; i++) {
-            snprintf(what, sizeof what, "index %d of triangulation %d", i, v);
-            if ((st = text_int(&c, what, 0, AU_PDM_MAX_POINTS - 1, &m->tri_views[v].tri[i],
-                               err)))
+            snprintf(what, sizeof what, "index %d", i);
+            if ((st = au_text_int(&c, matrix, what, 0, AU_PDM_MAX_POINTS - 1,
+                                  &m->tri_views[v].tri[i], err)))
                 goto done;
         }
     }
@@ -1106,7 +985,7 @@ typedef struct list_line {
 
 /* Next line of a module list file; returns 0 at the end. Lines are split on '\n' as
  * getline does; an over-long module token is truncated (and then matches nothing). */
-static int next_line(text_cursor *c, list_line *l, int *line_no)
+static int next_line(au_text_cursor *c, list_line *l, int *line_no)
 {
     if (c->p >= c->end)
         return 0;
@@ -1148,11 +1027,11 @@ static auface_status load_clnf(au_clnf *m, const char *path, au_err *err)
     memset(m, 0, sizeof *m);
     unsigned char *data;
     size_t size;
-    auface_status st = read_file(path, MAX_LIST_FILE_BYTES, "CLNF module list", &data, &size,
-                                 err);
+    auface_status st = au_read_file(path, "CLNF module list", MAX_LIST_FILE_BYTES,
+                                    AUFACE_ERR_IO, &data, &size, err);
     if (st)
         return st;
-    text_cursor c = {(const char *)data, (const char *)data + size, path};
+    au_text_cursor c = {(const char *)data, (const char *)data + size, path};
     list_line l;
     int line_no = 0, has_pdm = 0;
     while (st == AUFACE_OK && next_line(&c, &l, &line_no)) {
@@ -1344,11 +1223,11 @@ static auface_status load_main_list(au_clnf_model *m, au_clnf *target, const cha
 {
     unsigned char *data;
     size_t size;
-    auface_status st = read_file(path, MAX_LIST_FILE_BYTES, "landmark model list", &data,
-                                 &size, err);
+    auface_status st = au_read_file(path, "landmark model list", MAX_LIST_FILE_BYTES,
+                                    AUFACE_ERR_IO, &data, &size, err);
     if (st)
         return st;
-    text_cursor c = {(const char *)data, (const char *)data + size, path};
+    au_text_cursor c = {(const char *)data, (const char *)data + size, path};
     list_line l;
     int line_no = 0, has_main = 0;
     while (st == AUFACE_OK && next_line(&c, &l, &line_no)) {
@@ -1462,6 +1341,11 @@ int au_clnf_model_num_parts(const au_clnf_model *m)
 }
 
 au_clnf_part *au_clnf_model_part(au_clnf_model *m, int i)
+{
+    return i >= 0 && i < m->num_parts ? &m->parts[i] : NULL;
+}
+
+const au_clnf_part *au_clnf_model_part_const(const au_clnf_model *m, int i)
 {
     return i >= 0 && i < m->num_parts ? &m->parts[i] : NULL;
 }

@@ -151,9 +151,11 @@ void au_clnf_model_free(au_clnf_model *m);
 au_clnf *au_clnf_model_main(au_clnf_model *m);
 const au_clnf *au_clnf_model_main_const(const au_clnf_model *m);
 
-/* Number of part models and part i (0-based, file order), or NULL if out of range. */
+/* Number of part models and part i (0-based, file order), or NULL if out of range. The
+ * mutable part is for au_clnf_prepare_sigmas only. */
 int au_clnf_model_num_parts(const au_clnf_model *m);
 au_clnf_part *au_clnf_model_part(au_clnf_model *m, int i);
+const au_clnf_part *au_clnf_model_part_const(const au_clnf_model *m, int i);
 
 /* The part called name (e.g. "inner"), or NULL. */
 au_clnf_part *au_clnf_model_find_part(au_clnf_model *m, const char *name);

@@ -1,108 +1,15 @@
-/* Note: the centring, scaling and Kabsch steps follow face/similarity.c (the same
- * AlignShapesWithScale, there restricted to the rigid points and private to that file). */
 #include "landmark/clnf_response.h"
 
-#include <math.h>
 #include <string.h>
 
+#include "face/similarity.h"
 #include "landmark/ccnf.h"
-#include "math/svd.h"
-
-/* cv::mean of a float column, stored as float: the values summed in double, divided by the
- * count. */
-static float column_mean(const float *v, int count)
-{
-    double s = 0;
-    for (int i = 0; i < count; i++)
-        s += v[i];
-    return (float)(s / count);
-}
-
-/* AlignShapesWithScale, normalisation of one set (x[0..n), y[0..n)): subtract the float
- * means; s = (float)sqrt(cv::sum(cv::pow(set, 2))/n) with the float squares summed in
- * double in row order (x0², y0², x1², ...); multiply by (float)(1/s) (Mat / s is a
- * convertTo with alpha = 1/s). Returns s. */
-static float normalise_set(float *x, float *y, int n)
-{
-    const float mx = column_mean(x, n), my = column_mean(y, n);
-    double sum_sq = 0;
-    for (int i = 0; i < n; i++) {
-        x[i] = x[i] - mx;
-        y[i] = y[i] - my;
-        const float sx = x[i] * x[i], sy = y[i] * y[i];
-        sum_sq += sx;
-        sum_sq += sy;
-    }
-    const float s = (float)sqrt(sum_sq / n);
-    const float inv = (float)(1.0 / (double)s);
-    for (int i = 0; i < n; i++) {
-        x[i] = x[i] * inv;
-        y[i] = y[i] * inv;
-    }
-    return s;
-}
-
-/* AlignShapesKabsch2D(a, b) for centred, normalised sets: R (2x2 row-major) mapping a onto b
- * without reflection. The products are OpenCV gemm calls on float matrices (double
- * accumulation, rounded to float); the determinant is cv::determinant's det2 in double. */
-static void kabsch_2d(const float *ax, const float *ay, const float *bx, const float *by,
-                      int n, float R[4])
-{
-    const float *acol[2] = {ax, ay}, *bcol[2] = {bx, by};
-    float M[4];
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) {
-            double s = 0;
-            for (int k = 0; k < n; k++)
-                s += (double)acol[i][k] * bcol[j][k];
-            M[2 * i + j] = (float)s;
-        }
-    float w[2], u[4], vt[4];
-    au_svd_f32(M, 2, w, u, vt);
-
-    /* d = det(V·Uᵀ) */
-    float D[4];
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) {
-            double s = 0;
-            s += (double)vt[i] * u[2 * j];
-            s += (double)vt[2 + i] * u[2 * j + 1];
-            D[2 * i + j] = (float)s;
-        }
-    const double d = (double)D[0] * D[3] - (double)D[1] * D[2];
-    const float corr1 = d > 0 ? 1.0f : -1.0f;
-
-    /* R = (V·corr)·Uᵀ: V·corr is exact (a column sign), then a double dot product */
-    const float Vc[4] = {vt[0], vt[2] * corr1, vt[1], vt[3] * corr1};
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) {
-            double s = 0;
-            s += (double)Vc[2 * i] * u[2 * j];
-            s += (double)Vc[2 * i + 1] * u[2 * j + 1];
-            R[2 * i + j] = (float)s;
-        }
-}
 
 void au_clnf_similarity(const float *img2n, const float *ref2n, int n, float img_to_ref[4],
                         float ref_to_img[4])
 {
-    float sx[AU_PDM_MAX_POINTS], sy[AU_PDM_MAX_POINTS];
-    float dx[AU_PDM_MAX_POINTS], dy[AU_PDM_MAX_POINTS];
-    memset(img_to_ref, 0, 4 * sizeof(float));
     memset(ref_to_img, 0, 4 * sizeof(float));
-    if (n < 1 || n > AU_PDM_MAX_POINTS)
-        return;
-    memcpy(sx, img2n, (size_t)n * sizeof(float));
-    memcpy(sy, img2n + n, (size_t)n * sizeof(float));
-    memcpy(dx, ref2n, (size_t)n * sizeof(float));
-    memcpy(dy, ref2n + n, (size_t)n * sizeof(float));
-    const float s_src = normalise_set(sx, sy, n);
-    const float s_dst = normalise_set(dx, dy, n);
-    const float s = s_dst / s_src;
-    float R[4];
-    kabsch_2d(sx, sy, dx, dy, n, R);
-    for (int i = 0; i < 4; i++)
-        img_to_ref[i] = s * R[i];
+    au_align_shapes_with_scale(img2n, ref2n, n, img_to_ref); /* zero for a bad n */
 
     /* Matx_FastInvOp<float, 2>: the determinant in float (Matx_DetOp evaluates the float
      * expression), d = 1/d, then the float products */

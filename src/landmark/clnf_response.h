@@ -14,17 +14,11 @@
 #include "common/error.h"
 #include "landmark/clnf_model.h"
 
-/* sim_img_to_ref = AlignShapesWithScale(image shape, reference shape) over all n points and
- * sim_ref_to_img = its inverse (cv::Matx22f::inv(DECOMP_LU)), both 2x2 row-major:
- *  1. each set is centred on its float means (double sums, cv::mean) and divided by its RMS
- *     radius s = (float)sqrt(Σ(float squares, summed in double, row order)/n), applied as a
- *     multiplication by (float)(1/s) (convertTo);
- *  2. R = V·diag(1, sign det(V·Uᵀ))·Uᵀ from the float SVD U·Σ·Vᵀ of srcᵀ·dst (products as
- *     OpenCV's gemm: double accumulation, rounded to float);
- *  3. img_to_ref = (s_dst/s_src)·R in float;
- *  4. ref_to_img: d = a00·a11 − a01·a10 (float), d = 1/d, b = [a11·d, −a01·d; −a10·d, a00·d]
- *     (OpenCV Matx_FastInvOp<2>); a zero determinant gives the zero matrix (Matx::inv).
- * img2n and ref2n are planar (2n floats). */
+/* sim_img_to_ref = AlignShapesWithScale(image shape, reference shape) over all n points
+ * (au_align_shapes_with_scale, face/similarity.h) and sim_ref_to_img = its inverse
+ * (cv::Matx22f::inv(DECOMP_LU)), both 2x2 row-major: d = a00·a11 − a01·a10 (float), d = 1/d,
+ * b = [a11·d, −a01·d; −a10·d, a00·d] (OpenCV Matx_FastInvOp<2>); a zero determinant gives
+ * the zero matrix (Matx::inv). img2n and ref2n are planar (2n floats). */
 void au_clnf_similarity(const float *img2n, const float *ref2n, int n, float img_to_ref[4],
                         float ref_to_img[4]);
 

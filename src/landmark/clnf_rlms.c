@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "landmark/ccnf.h"
+#include "landmark/clnf_pdm_ops.h"
+#include "math/cholesky.h"
+#include "math/openblas_gram.h"
 
 /* NU_RLMS: if (norm(current_shape, previous_shape) < 0.01) break */
 #define CONVERGENCE_PX 0.01
@@ -68,12 +71,13 @@ void au_clnf_kde_free(au_clnf_kde *k)
     memset(k, 0, sizeof *k);
 }
 
-void au_clnf_mean_shift(const au_clnf_kde *k, const float *resp, float dx, float dy, float *msx,
-                        float *msy)
+/* The position (dx, dy) clamped to [0, ws − 0.1f] (into *cx, *cy) and the KDE table row of
+ * the nearest grid point: row = (int)(dx/0.1f + 0.5), col = (int)(dy/0.1f + 0.5) (float
+ * division, + 0.5 in double, truncation). */
+static const float *kde_row(const au_clnf_kde *k, float dx, float dy, float *cx, float *cy)
 {
-    const int ws = k->ws;
     const float step = AU_CLNF_KDE_STEP;
-    const float top = (float)ws - step; /* resp_size - step_size, in float */
+    const float top = (float)k->ws - step; /* resp_size - step_size, in float */
     if (dx < 0)
         dx = 0;
     if (dy < 0)
@@ -82,10 +86,18 @@ void au_clnf_mean_shift(const au_clnf_kde *k, const float *resp, float dx, float
         dx = top;
     if (dy > top)
         dy = top;
-    /* (int)(d/step_size + 0.5): float quotient, + 0.5 in double, truncation */
     const int col = (int)((double)(dy / step) + 0.5);
     const int row = (int)((double)(dx / step) + 0.5);
-    const float *kde = k->table + ((size_t)row * k->grid + col) * (size_t)(ws * ws);
+    *cx = dx;
+    *cy = dy;
+    return k->table + ((size_t)row * k->grid + col) * (size_t)(k->ws * k->ws);
+}
+
+void au_clnf_mean_shift(const au_clnf_kde *k, const float *resp, float dx, float dy, float *msx,
+                        float *msy)
+{
+    const int ws = k->ws;
+    const float *kde = kde_row(k, dx, dy, &dx, &dy);
     float mx = 0.0f, my = 0.0f, sum = 0.0f;
     for (int ii = 0; ii < ws; ii++) {
         const float *r = resp + ii * ws, *kr = kde + ii * ws;
@@ -103,28 +115,13 @@ void au_clnf_mean_shift(const au_clnf_kde *k, const float *resp, float dx, float
 void au_clnf_mean_shift4(const au_clnf_kde *k, const float *const resp[4], const float dx[4],
                          const float dy[4], int count, float msx[4], float msy[4])
 {
-    const int ws = k->ws, cells = ws * ws;
-    const float step = AU_CLNF_KDE_STEP;
-    const float top = (float)ws - step;
+    const int ws = k->ws;
     const float *r[4], *kde[4];
     float cx[4], cy[4];
     for (int l = 0; l < 4; l++) {
         const int src = l < count ? l : 0; /* missing lanes repeat lane 0, results unused */
-        float x = dx[src], y = dy[src];
-        if (x < 0)
-            x = 0;
-        if (y < 0)
-            y = 0;
-        if (x > top)
-            x = top;
-        if (y > top)
-            y = top;
-        const int col = (int)((double)(y / step) + 0.5);
-        const int row = (int)((double)(x / step) + 0.5);
-        cx[l] = x;
-        cy[l] = y;
         r[l] = resp[src];
-        kde[l] = k->table + ((size_t)row * k->grid + col) * (size_t)cells;
+        kde[l] = kde_row(k, dx[src], dy[src], &cx[l], &cy[l]);
     }
     float mx[4] = {0}, my[4] = {0}, sum[4] = {0};
     for (int ii = 0; ii < ws; ii++)
@@ -160,24 +157,6 @@ float au_clnf_landmark_likelihood(const float *resp, int ws, float dx, float dy,
     return sum;
 }
 
-/* cv::norm(a, b, NORM_L2) of float vectors: float differences, squares summed in double four
- * at a time (normL2Sqr with CV_ENABLE_UNROLLED), sqrt in double. */
-static double l2_distance(const float *a, const float *b, int len)
-{
-    double s = 0;
-    int i = 0;
-    for (; i <= len - 4; i += 4) {
-        const double v0 = a[i] - b[i], v1 = a[i + 1] - b[i + 1];
-        const double v2 = a[i + 2] - b[i + 2], v3 = a[i + 3] - b[i + 3];
-        s += v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3;
-    }
-    for (; i < len; i++) {
-        const double v = a[i] - b[i];
-        s += v * v;
-    }
-    return sqrt(s);
-}
-
 /* p·Mᵀ for a 2-vector p and a 2x2 matrix M (cv::gemm with GEMM_2_T and an inner size of 2:
  * one double accumulator per element, rounded to float). */
 static void times_transposed(const float M[4], float x, float y, float *ox, float *oy)
@@ -196,7 +175,7 @@ float au_clnf_nu_rlms(const au_clnf_rlms_setup *s, float global[6], float *local
 {
     const au_pdm *pdm = s->pdm;
     const int n = pdm->n, m = pdm->m, rows = 2 * n;
-    const int cols = s->rigid ? 6 : 6 + m;
+    const int cols = s->rigid ? 6 : 6 + m, padded = (cols + 7) / 8 * 8;
     const int ws = s->ws, cells = ws * ws;
     const float half = (float)((ws - 1) / 2); /* (resp_size-1)/2, an integer */
 
@@ -218,16 +197,16 @@ float au_clnf_nu_rlms(const au_clnf_rlms_setup *s, float global[6], float *local
     for (int iter = 0; iter < s->iterations; iter++) {
         au_clnf_shape3d(pdm, s->pc_t, local, w->shape3d);
         au_clnf_shape2d_from_3d(w->shape3d, n, global, w->shape);
-        if (iter > 0 && l2_distance(w->shape, w->prev, rows) < CONVERGENCE_PX)
+        if (iter > 0 && au_pdm_shape_distance(w->shape, w->prev, rows) < CONVERGENCE_PX)
             break;
         memcpy(w->prev, w->shape, (size_t)rows * sizeof(float));
 
-        au_clnf_jacobian(pdm, w->shape3d, global, s->rigid, w->J);
-        if (weighted)
+        au_pdm_jacobian(pdm, w->shape3d, global, s->rigid, w->J);
+        if (weighted) /* with J's zero padding, which the Hessian kernel reads */
             for (int r = 0; r < rows; r++) {
                 const float wr = s->weights[r % n];
-                for (int c = 0; c < cols; c++)
-                    w->Jw[r * AU_CLNF_JSTRIDE + c] = w->J[r * AU_CLNF_JSTRIDE + c] * wr;
+                for (int c = 0; c < padded; c++)
+                    w->Jw[r * AU_PDM_JSTRIDE + c] = w->J[r * AU_PDM_JSTRIDE + c] * wr;
             }
 
         /* offsets of the current shape from the base, in response-map pixels */
@@ -244,7 +223,7 @@ float au_clnf_nu_rlms(const au_clnf_rlms_setup *s, float global[6], float *local
         for (int i = 0; i <= n; i++) {
             if (i < n && !s->visible[i]) {
                 w->shifts[i] = w->shifts[n + i] = 0.0f;
-                const size_t rx = (size_t)i * AU_CLNF_JSTRIDE, ry = (size_t)(n + i) * AU_CLNF_JSTRIDE;
+                const size_t rx = (size_t)i * AU_PDM_JSTRIDE, ry = (size_t)(n + i) * AU_PDM_JSTRIDE;
                 memset(w->J + rx, 0, (size_t)cols * sizeof(float));
                 memset(w->J + ry, 0, (size_t)cols * sizeof(float));
                 if (weighted) {
@@ -271,16 +250,12 @@ float au_clnf_nu_rlms(const au_clnf_rlms_setup *s, float global[6], float *local
             }
         }
 
-        /* rhs = J_w_t·m, minus the prior regTerm·p (one cv::gemm: (float)(g − (double)r·p)) */
-        au_clnf_jt_times(Jw, rows, cols, w->shifts, w->rhs);
-        if (!s->rigid)
-            for (int j = 0; j < m; j++)
-                w->rhs[6 + j] =
-                    (float)(-((double)w->reg_diag[6 + j] * local[j]) + (double)w->rhs[6 + j]);
-
-        au_clnf_hessian(w->J, Jw, rows, cols, w->reg_diag, w->H);
-        au_clnf_cholesky_solve(w->H, cols, w->rhs); /* Δ = 0 if H is not positive definite */
-        au_clnf_update_parameters(w->rhs, cols, m, local, global);
+        /* rhs = J_w_t·m, minus the prior regTerm·p (one cv::gemm; none in the rigid pass,
+         * whose 6 columns have no modes) */
+        au_pdm_gradient(Jw, rows, cols, w->shifts, w->reg_diag, local, w->rhs);
+        au_openblas_gram_f32(w->J, Jw, rows, cols, AU_PDM_JSTRIDE, w->reg_diag, w->H);
+        au_cholesky_solve_f32(w->H, cols, w->rhs); /* Δ = 0 if H is not positive definite */
+        au_pdm_update_parameters(w->rhs, cols, m, local, global);
         au_clnf_clamp_local(pdm, local);
     }
 

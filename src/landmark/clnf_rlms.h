@@ -26,7 +26,7 @@
 
 #include "common/error.h"
 #include "face/pdm.h"
-#include "landmark/clnf_pdm_ops.h"
+#include "face/pdm_fit.h"
 
 /* KDE grid step in response pixels (NonVectorisedMeanShift_precalc_kde: step_size = 0.1). */
 #define AU_CLNF_KDE_STEP 0.1f
@@ -86,11 +86,11 @@ typedef struct au_clnf_rlms_scratch {
     float shape3d[3 * AU_PDM_MAX_POINTS];
     float dxs[AU_PDM_MAX_POINTS], dys[AU_PDM_MAX_POINTS];
     float shifts[2 * AU_PDM_MAX_POINTS];
-    float J[2 * AU_PDM_MAX_POINTS * AU_CLNF_JSTRIDE];
-    float Jw[2 * AU_PDM_MAX_POINTS * AU_CLNF_JSTRIDE];
-    float H[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS];
-    float rhs[AU_CLNF_MAX_PARAMS];
-    float reg_diag[AU_CLNF_MAX_PARAMS];
+    float J[2 * AU_PDM_MAX_POINTS * AU_PDM_JSTRIDE];
+    float Jw[2 * AU_PDM_MAX_POINTS * AU_PDM_JSTRIDE];
+    float H[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS];
+    float rhs[AU_PDM_MAX_PARAMS];
+    float reg_diag[AU_PDM_MAX_PARAMS];
 } au_clnf_rlms_scratch;
 
 /* CLNF::NU_RLMS from (global, local), which it updates in place (a rigid pass changes only
@@ -100,10 +100,10 @@ typedef struct au_clnf_rlms_scratch {
  *   times the weights: always in the rigid pass, in the non-rigid pass only when
  *   trace(W) ≠ 2n); offsets (shape − base)·img_to_refᵀ + (ws−1)/2 (double dot products
  *   rounded to float, then a float add); mean shifts; back to the image through ref_to_img;
- *   rows of invisible landmarks zeroed; rhs = Jwᵀ·m (au_clnf_jt_times), minus (reg/λ_j)·p_j
- *   in double for the modes; H = Jwᵀ·J + diag(0, reg/λ_j) (au_clnf_hessian; reg/λ_j a float
- *   division); Δ by the OpenCV Cholesky solve (au_clnf_cholesky_solve; Δ = 0 if H is not
- *   positive definite), no damping; au_clnf_update_parameters; au_clnf_clamp_local.
+ *   rows of invisible landmarks zeroed; rhs = Jwᵀ·m minus (reg/λ_j)·p_j in double for the
+ *   modes (au_pdm_gradient); H = Jwᵀ·J + diag(0, reg/λ_j) (au_openblas_gram_f32; reg/λ_j a
+ *   float division); Δ by the OpenCV Cholesky solve (au_cholesky_solve_f32; Δ = 0 if H is
+ *   not positive definite), no damping; au_pdm_update_parameters; au_clnf_clamp_local.
  * With compute_likelihood, landmark_lhoods[i] receives au_clnf_landmark_likelihood at the
  * positions of the last executed iteration (before its update), −1e8 for invisible points,
  * and the return value is (float)(Σ_i log(L_i + 1e-8))/(visible count), the log in double

@@ -2,6 +2,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stddef.h>
 
 /* lapack.cpp det2 / det3 for a float matrix: products of floats taken in double. */
 static double det2(const float *m)
@@ -60,55 +61,74 @@ static int solve_small(const float *s, int n, float *b)
     return 1;
 }
 
-/* matrix_decomp.cpp CholImpl<float> with one right-hand side. */
-static int cholesky_impl(float *L, int n, float *b)
+/* matrix_decomp.cpp CholImpl<float> with one right-hand side. OpenCV computes, row by row,
+ *   L[i][j] = (float)((A[i][j] − Σ_{k<j} (float)(L[i][k]·L[j][k])) · L[j][j])   (j < i)
+ *   L[i][i] = (float)(1/sqrt(A[i][i] − Σ_{k<i} (double)L[i][k]²))
+ * with each sum a double accumulator taking its terms in k order, and each sum finished
+ * before the next starts. Here, within row i, all the sums advance together: once L[i][k] is
+ * known, term k is subtracted from every later sum of the row (each still receives its
+ * terms in k order, so the bits are OpenCV's), which turns the latency-bound chain into
+ * independent updates that vectorise. The substitutions are reorganised the same way. The
+ * strict upper triangle, which CholImpl never reads, receives Lᵀ (a[k·n + j] = L[j][k] for
+ * j > k) so that the columns of L are contiguous. s holds the n open sums. */
+static int cholesky_impl(float *a, int n, float *b, double *s)
 {
     for (int i = 0; i < n; i++) {
-        float *Li = L + i * n;
-        int j;
-        for (j = 0; j < i; j++) {
-            const float *Lj = L + j * n;
-            double s = Li[j];
-            for (int k = 0; k < j; k++) {
-                float prod = Li[k] * Lj[k];
-                s -= prod;
-            }
-            Li[j] = (float)(s * Lj[j]);
-        }
-        double s = Li[i];
-        for (int k = 0; k < j; k++) {
-            double t = Li[k];
-            s -= t * t;
-        }
-        if (s < FLT_EPSILON)
-            return 0;
-        Li[i] = (float)(1. / sqrt(s));
-    }
-
-    for (int i = 0; i < n; i++) {
-        double s = b[i];
+        float *Li = a + (size_t)i * n;
+        for (int j = 0; j <= i; j++)
+            s[j] = Li[j];
         for (int k = 0; k < i; k++) {
-            float prod = L[i * n + k] * b[k];
-            s -= prod;
+            const float lik = (float)(s[k] * a[(size_t)k * n + k]);
+            Li[k] = lik;
+            const float *col = a + (size_t)k * n; /* col[j] = L[j][k], j > k */
+            for (int j = k + 1; j < i; j++) {
+                const float prod = lik * col[j];
+                s[j] -= prod;
+            }
+            const double t = lik;
+            s[i] -= t * t;
         }
-        b[i] = (float)(s * L[i * n + i]);
+        if (s[i] < FLT_EPSILON)
+            return 0;
+        Li[i] = (float)(1. / sqrt(s[i]));
+        for (int k = 0; k < i; k++)
+            a[(size_t)k * n + i] = Li[k];
     }
-    for (int i = n - 1; i >= 0; i--) {
-        double s = b[i];
-        for (int k = n - 1; k > i; k--) {
-            float prod = L[k * n + i] * b[k];
-            s -= prod;
+    /* forward: y[i] = (float)((b[i] − Σ_{k<i} (float)(L[i][k]·y[k]))·L[i][i]) */
+    for (int i = 0; i < n; i++)
+        s[i] = b[i];
+    for (int k = 0; k < n; k++) {
+        const float yk = (float)(s[k] * a[(size_t)k * n + k]);
+        b[k] = yk;
+        const float *col = a + (size_t)k * n;
+        for (int i = k + 1; i < n; i++) {
+            const float prod = col[i] * yk;
+            s[i] -= prod;
         }
-        b[i] = (float)(s * L[i * n + i]);
+    }
+    /* backward: x[i] = (float)((y[i] − Σ_{k=n−1..i+1} (float)(L[k][i]·x[k]))·L[i][i]) */
+    for (int i = 0; i < n; i++)
+        s[i] = b[i];
+    for (int k = n - 1; k >= 0; k--) {
+        const float xk = (float)(s[k] * a[(size_t)k * n + k]);
+        b[k] = xk;
+        const float *row = a + (size_t)k * n; /* row[i] = L[k][i], i < k */
+        for (int i = 0; i < k; i++) {
+            const float prod = row[i] * xk;
+            s[i] -= prod;
+        }
     }
     return 1;
 }
 
 int au_cholesky_solve_f32(float *a, int n, float *b)
 {
+    double sums[AU_CHOLESKY_MAX_N];
     if (n == 0)
         return 1;
-    int ok = n < 0 ? 0 : n <= 3 ? solve_small(a, n, b) : cholesky_impl(a, n, b);
+    int ok = n < 0 || n > AU_CHOLESKY_MAX_N ? 0
+             : n <= 3                        ? solve_small(a, n, b)
+                                             : cholesky_impl(a, n, b, sums);
     if (!ok)
         for (int i = 0; i < n; i++)
             b[i] = 0.0f;

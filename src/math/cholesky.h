@@ -22,11 +22,17 @@
 #ifndef AU_MATH_CHOLESKY_H
 #define AU_MATH_CHOLESKY_H
 
+/* Largest n au_cholesky_solve_f32 accepts (it keeps n double sums on the stack); above the
+ * CCNF's largest Σ (31² = 961 unknowns). */
+#define AU_CHOLESKY_MAX_N 1024
+
 /* Solves a·x = b for the n x n row-major matrix a; x is written over b (n floats).
- * a is overwritten (for n >= 4 it holds the factor L with reciprocal diagonal).
+ * a is overwritten. For n >= 4 only its lower triangle is read, and on success the lower
+ * triangle holds the factor L with reciprocal diagonal and the strict upper triangle Lᵀ.
  * Returns 1 on success, 0 when the matrix is not positive definite (n >= 4) or singular
- * (n <= 3) or n < 0; b is then set to zero, as cv::solve zeroes its output on failure.
- * n == 0 succeeds and does nothing. No allocation; thread-safe. */
+ * (n <= 3), or n < 0 or n > AU_CHOLESKY_MAX_N; b is then set to zero, as cv::solve zeroes
+ * its output on failure. n == 0 succeeds and does nothing. No allocation (8 kB of stack);
+ * thread-safe. */
 int au_cholesky_solve_f32(float *a, int n, float *b);
 
 #endif

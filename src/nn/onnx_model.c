@@ -1,12 +1,14 @@
 #include "nn/onnx_model.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file_read.h"
 #include "onnx.pb-c.h"
+
+/* The models in use are a few MB; protobuf-c cannot parse more than 2 GB anyway. */
+#define ONNX_MAX_FILE_BYTES (1L << 30)
 
 /* ---------------------------------------------------------------------------------------
  * Arena: every string and array of a loaded model comes from here, so freeing the model is
@@ -387,41 +389,13 @@ static auface_status convert_model(loader *ld, const Onnx__ModelProto *mp, au_on
     return AUFACE_OK;
 }
 
-static auface_status read_whole_file(const char *path, uint8_t **data, size_t *size, au_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return au_fail(err, AUFACE_ERR_IO, "%s: cannot open the ONNX model: %s", path, strerror(errno));
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        len = ftell(f);
-    if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return au_fail(err, AUFACE_ERR_IO, "%s: cannot determine the size of the ONNX model", path);
-    }
-    uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
-    if (!buf) {
-        fclose(f);
-        return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory reading %ld bytes", path, len);
-    }
-    size_t got = fread(buf, 1, (size_t)len, f);
-    int read_error = ferror(f);
-    fclose(f);
-    if (got != (size_t)len || read_error) {
-        free(buf);
-        return au_fail(err, AUFACE_ERR_IO, "%s: read error (%zu of %ld bytes)", path, got, len);
-    }
-    *data = buf;
-    *size = (size_t)len;
-    return AUFACE_OK;
-}
-
 auface_status au_onnx_model_load(au_onnx_model **out, const char *path, au_err *err)
 {
     *out = NULL;
     uint8_t *data = NULL;
     size_t size = 0;
-    auface_status st = read_whole_file(path, &data, &size, err);
+    auface_status st =
+        au_read_file(path, "ONNX model", ONNX_MAX_FILE_BYTES, AUFACE_ERR_IO, &data, &size, err);
     if (st != AUFACE_OK)
         return st;
     if (size == 0) {

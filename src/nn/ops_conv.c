@@ -11,13 +11,8 @@
 /* A constant float input of `n` with `count` values (count 0: any), or NULL. */
 static const au_onnx_tensor *const_input(const au_nn_plan *plan, const au_onnx_node *n, int k, size_t count)
 {
-    if (k >= n->n_inputs || !n->inputs[k][0])
-        return NULL;
-    int id = au_nn_plan_find(plan, n->inputs[k]);
-    if (id < 0 || !plan->tensors[id].is_const)
-        return NULL;
-    const au_onnx_tensor *t = &plan->tensors[id].c;
-    if (t->dtype != AU_ONNX_FLOAT || (count && t->count != count))
+    const au_onnx_tensor *t = au_nn_plan_const_input(plan, n, k);
+    if (!t || t->dtype != AU_ONNX_FLOAT || (count && t->count != count))
         return NULL;
     return t;
 }
@@ -129,11 +124,10 @@ auface_status au_nn_op_conv(au_nn_plan *plan, int node_index, au_err *err)
 {
     const au_onnx_node *n = &plan->model->nodes[node_index];
     int x_id;
-    auface_status st = au_nn_plan_input(plan, n, 0, 0, &x_id, err);
+    auface_status st = au_nn_plan_activation(
+        plan, n, 0, 4, "only 2-D convolutions of an activation (rank 4) are supported", &x_id, err);
     if (st != AUFACE_OK)
         return st;
-    if (plan->tensors[x_id].is_const || plan->tensors[x_id].ndim != 4)
-        return au_nn_node_fail(plan, n, "only 2-D convolutions of an activation (rank 4) are supported", err);
     const au_onnx_tensor *w = const_input(plan, n, 1, 0);
     if (!w || w->ndim != 4)
         return au_nn_node_fail(plan, n, "the weights must be a constant float tensor of rank 4", err);

@@ -29,12 +29,11 @@ auface_status au_nn_op_dense(au_nn_plan *plan, int node_index, au_err *err)
     const int gemm = strcmp(n->op_type, "Gemm") == 0;
     int a_id, b_id, c_id = -1;
     auface_status st;
-    if ((st = au_nn_plan_input(plan, n, 0, 0, &a_id, err)) != AUFACE_OK ||
+    if ((st = au_nn_plan_activation(plan, n, 0, 0, "constant first input (not foldable)", &a_id, err)) !=
+            AUFACE_OK ||
         (st = au_nn_plan_input(plan, n, 1, 0, &b_id, err)) != AUFACE_OK ||
         (gemm && (st = au_nn_plan_input(plan, n, 2, 1, &c_id, err)) != AUFACE_OK))
         return st;
-    if (plan->tensors[a_id].is_const)
-        return au_nn_node_fail(plan, n, "constant first input (not foldable)", err);
     const au_onnx_tensor *B = const_of(plan, b_id), *C = c_id >= 0 ? const_of(plan, c_id) : NULL;
     if (!B || B->ndim != 2)
         return au_nn_node_fail(plan, n, "the second input must be a constant float matrix", err);

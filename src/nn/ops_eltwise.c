@@ -14,11 +14,10 @@ static int const_scalar(const au_nn_plan *plan, const au_onnx_node *n, int k, fl
 {
     if (k >= n->n_inputs || !n->inputs[k][0])
         return 0;
-    int id = au_nn_plan_find(plan, n->inputs[k]);
-    if (id < 0 || !plan->tensors[id].is_const || plan->tensors[id].c.dtype != AU_ONNX_FLOAT ||
-        plan->tensors[id].c.count != 1)
+    const au_onnx_tensor *t = au_nn_plan_const_input(plan, n, k);
+    if (!t || t->dtype != AU_ONNX_FLOAT || t->count != 1)
         return -1;
-    *v = plan->tensors[id].c.f[0];
+    *v = t->f[0];
     return 1;
 }
 
@@ -112,11 +111,9 @@ auface_status au_nn_op_unary(au_nn_plan *plan, int node_index, au_err *err)
     const au_onnx_node *n = node_at(plan, node_index);
     const char *op = n->op_type;
     int x_id, slope_id = -1;
-    auface_status st = au_nn_plan_input(plan, n, 0, 0, &x_id, err);
+    auface_status st = au_nn_plan_activation(plan, n, 0, 0, "constant input (not foldable)", &x_id, err);
     if (st != AUFACE_OK)
         return st;
-    if (plan->tensors[x_id].is_const)
-        return au_nn_node_fail(plan, n, "constant input (not foldable)", err);
     if (strcmp(op, "PRelu") == 0) {
         if ((st = au_nn_plan_input(plan, n, 1, 0, &slope_id, err)) != AUFACE_OK)
             return st;
@@ -372,11 +369,9 @@ auface_status au_nn_op_softmax(au_nn_plan *plan, int node_index, au_err *err)
 {
     const au_onnx_node *n = node_at(plan, node_index);
     int x_id;
-    auface_status st = au_nn_plan_input(plan, n, 0, 0, &x_id, err);
+    auface_status st = au_nn_plan_activation(plan, n, 0, 0, "constant input (not foldable)", &x_id, err);
     if (st != AUFACE_OK)
         return st;
-    if (plan->tensors[x_id].is_const)
-        return au_nn_node_fail(plan, n, "constant input (not foldable)", err);
     const int opset13 = plan->model->opset >= 13;
     const int r = plan->tensors[x_id].ndim;
     /* Default axis: -1 from opset 13, 1 before (onnx/defs/math/defs.cc, Softmax). */

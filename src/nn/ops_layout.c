@@ -9,21 +9,14 @@ static const int nhwc_axis[4] = {0, 2, 3, 1};
 /* Input 0 as an activation (constants would have been folded). */
 static auface_status act_input(const au_nn_plan *plan, const au_onnx_node *n, int k, int *id, au_err *err)
 {
-    auface_status st = au_nn_plan_input(plan, n, k, 0, id, err);
-    if (st == AUFACE_OK && plan->tensors[*id].is_const)
-        return au_nn_node_fail(plan, n, "a constant input here is not supported", err);
-    return st;
+    return au_nn_plan_activation(plan, n, k, 0, "a constant input here is not supported", id, err);
 }
 
 /* The INT64 constant input k, or NULL. */
 static const au_onnx_tensor *int_input(const au_nn_plan *plan, const au_onnx_node *n, int k)
 {
-    if (k >= n->n_inputs || !n->inputs[k][0])
-        return NULL;
-    int id = au_nn_plan_find(plan, n->inputs[k]);
-    if (id < 0 || !plan->tensors[id].is_const || plan->tensors[id].c.dtype != AU_ONNX_INT64)
-        return NULL;
-    return &plan->tensors[id].c;
+    const au_onnx_tensor *t = au_nn_plan_const_input(plan, n, k);
+    return t && t->dtype == AU_ONNX_INT64 ? t : NULL;
 }
 
 /* A view of x_id with logical dims `dims`: same layout when the dims are unchanged, else the

@@ -30,11 +30,10 @@ auface_status au_nn_op_pool(au_nn_plan *plan, int node_index, au_err *err)
 {
     const au_onnx_node *n = &plan->model->nodes[node_index];
     int x_id;
-    auface_status st = au_nn_plan_input(plan, n, 0, 0, &x_id, err);
+    auface_status st = au_nn_plan_activation(
+        plan, n, 0, 4, "only 2-D pooling of an activation (rank 4) is supported", &x_id, err);
     if (st != AUFACE_OK)
         return st;
-    if (plan->tensors[x_id].is_const || plan->tensors[x_id].ndim != 4)
-        return au_nn_node_fail(plan, n, "only 2-D pooling of an activation (rank 4) is supported", err);
     if (n->n_outputs > 1 && n->outputs[1][0])
         return au_nn_node_fail(plan, n, "the Indices output is not supported", err);
     if ((st = au_nn_plan_to_layout(plan, x_id, AU_NN_NHWC, &x_id, err)) != AUFACE_OK)

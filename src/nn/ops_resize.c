@@ -71,14 +71,11 @@ static int32_t nearest_index(const char *mode, double x, int64_t in)
     return (int32_t)r;
 }
 
+/* A non-empty constant input k (scales or sizes), or NULL. */
 static const au_onnx_tensor *const_input(const au_nn_plan *plan, const au_onnx_node *n, int k)
 {
-    if (k >= n->n_inputs || !n->inputs[k][0])
-        return NULL;
-    int id = au_nn_plan_find(plan, n->inputs[k]);
-    if (id < 0 || !plan->tensors[id].is_const || plan->tensors[id].c.count == 0)
-        return NULL;
-    return &plan->tensors[id].c;
+    const au_onnx_tensor *t = au_nn_plan_const_input(plan, n, k);
+    return t && t->count != 0 ? t : NULL;
 }
 
 /* The spatial size of the other operand of the Add (or other binary op) that alone reads
@@ -105,11 +102,10 @@ auface_status au_nn_op_resize(au_nn_plan *plan, int node_index, au_err *err)
     const au_onnx_node *n = &plan->model->nodes[node_index];
     const int upsample = strcmp(n->op_type, "Upsample") == 0;
     int x_id;
-    auface_status st = au_nn_plan_input(plan, n, 0, 0, &x_id, err);
+    auface_status st =
+        au_nn_plan_activation(plan, n, 0, 4, "only rank-4 activations can be resized", &x_id, err);
     if (st != AUFACE_OK)
         return st;
-    if (plan->tensors[x_id].is_const || plan->tensors[x_id].ndim != 4)
-        return au_nn_node_fail(plan, n, "only rank-4 activations can be resized", err);
     if ((st = au_nn_plan_to_layout(plan, x_id, AU_NN_NHWC, &x_id, err)) != AUFACE_OK)
         return st;
     const au_nn_tensor x = plan->tensors[x_id];

@@ -194,6 +194,28 @@ auface_status au_nn_plan_input(const au_nn_plan *plan, const au_onnx_node *node,
     return AUFACE_OK;
 }
 
+auface_status au_nn_plan_activation(const au_nn_plan *plan, const au_onnx_node *node, int k, int ndim,
+                                    const char *unsupported, int *id, au_err *err)
+{
+    auface_status st = au_nn_plan_input(plan, node, k, 0, id, err);
+    if (st != AUFACE_OK)
+        return st;
+    const au_nn_tensor *t = &plan->tensors[*id];
+    if (t->is_const || (ndim > 0 && t->ndim != ndim))
+        return au_nn_node_fail(plan, node, unsupported, err);
+    return AUFACE_OK;
+}
+
+const au_onnx_tensor *au_nn_plan_const_input(const au_nn_plan *plan, const au_onnx_node *node, int k)
+{
+    if (k >= node->n_inputs || !node->inputs[k][0])
+        return NULL;
+    int id = au_nn_plan_find(plan, node->inputs[k]);
+    if (id < 0 || !plan->tensors[id].is_const)
+        return NULL;
+    return &plan->tensors[id].c;
+}
+
 /* Consumers of `name` among the graph's nodes: the count, the largest index, and whether it is
  * a graph output. */
 static void consumers_of(const au_onnx_model *m, const char *name, int *count, int *last, int *is_output)

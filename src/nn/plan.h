@@ -134,6 +134,15 @@ int au_nn_plan_find(const au_nn_plan *plan, const char *name);
 auface_status au_nn_plan_input(const au_nn_plan *plan, const au_onnx_node *node, int k, int optional,
                                int *id, au_err *err);
 
+/* Id of input k of `node` (required), which must be an activation, not a constant, of rank
+ * `ndim` (0: any rank); otherwise fails with au_nn_node_fail(`unsupported`). */
+auface_status au_nn_plan_activation(const au_nn_plan *plan, const au_onnx_node *node, int k, int ndim,
+                                    const char *unsupported, int *id, au_err *err);
+
+/* The value of the constant tensor input k of `node` names, or NULL when the input is absent,
+ * unknown or not a constant. */
+const au_onnx_tensor *au_nn_plan_const_input(const au_nn_plan *plan, const au_onnx_node *node, int k);
+
 /* A new constant tensor (the value's data must stay valid as long as the plan: model data
  * or au_nn_plan_alloc memory). */
 auface_status au_nn_plan_add_const(au_nn_plan *plan, const char *name, const au_onnx_tensor *value,

@@ -4,7 +4,7 @@
  *    one mean-shift step and the likelihood on synthetic response maps (computed by hand or
  *    in double), the box initialisation;
  *  - the vectorised kernels against straightforward versions (same bits): the Hessian
- *    summation model, the Cholesky solve, the shape synthesis;
+ *    summation model, the gradient, the shape synthesis;
  *  - OpenFace 2.2's own numbers on default.wmv (§13): sim_ref_to_img 5.4577875 and the
  *    non-rigid log-likelihood 0.7052280 at scale 0.25, the frame-1 multi-hypothesis fit
  *    against default_landmarks.csv, frames 100 and 200 tracked from OpenFace's previous
@@ -23,10 +23,11 @@
 #include "face/pdm.h"
 #include "landmark/clnf_fit.h"
 #include "landmark/clnf_gray.h"
+#include "face/pdm_fit.h"
 #include "landmark/clnf_pdm_ops.h"
 #include "landmark/clnf_response.h"
 #include "landmark/clnf_rlms.h"
-#include "math/cholesky.h"
+#include "math/openblas_gram.h"
 
 #define MAIN_MODEL SHARED("models/openface/model/main_clnf_general.txt")
 #define LANDMARKS_CSV SHARED("reference/openface-2.2/default/default_landmarks.csv")
@@ -201,7 +202,7 @@ static void test_likelihood(void)
 
 /* ---- kernels against straightforward versions ------------------------------------------ */
 
-/* The OpenBLAS AVX2 tile rule (clnf_pdm_ops.c / face/calcparams.c), written out again:
+/* The OpenBLAS AVX2 tile rule (math/openblas_gram.c), written out again:
  * split[col·P + row] for element (row, col) of the column-major result. */
 static void ref_split(int P, int K, unsigned char *split)
 {
@@ -245,9 +246,9 @@ static void ref_split(int P, int K, unsigned char *split)
 static void ref_hessian(const float *J, const float *Jw, int rows, int cols, const float *reg,
                         float *H)
 {
-    unsigned char split[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS];
+    unsigned char split[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS];
     ref_split(cols, rows, split);
-    const int ld = AU_CLNF_JSTRIDE, blocked = rows >= 8 ? rows / 8 * 8 : 0;
+    const int ld = AU_PDM_JSTRIDE, blocked = rows >= 8 ? rows / 8 * 8 : 0;
     for (int r = 0; r < cols; r++)
         for (int c = 0; c < cols; c++) {
             float acc = 0.0f;
@@ -271,15 +272,15 @@ static void ref_hessian(const float *J, const float *Jw, int rows, int cols, con
 
 static void test_hessian(void)
 {
-    static float J[2 * AU_PDM_MAX_POINTS * AU_CLNF_JSTRIDE], Jw[2 * AU_PDM_MAX_POINTS * AU_CLNF_JSTRIDE];
-    float H[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS], R[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS];
-    float reg[AU_CLNF_MAX_PARAMS];
+    static float J[2 * AU_PDM_MAX_POINTS * AU_PDM_JSTRIDE], Jw[2 * AU_PDM_MAX_POINTS * AU_PDM_JSTRIDE];
+    float H[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS], R[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS];
+    float reg[AU_PDM_MAX_PARAMS];
     /* (rows, cols) of the main model (rigid, full), inner part (weighted), eyes, odd sizes */
     const int sizes[][2] = {{136, 6}, {136, 40}, {102, 38}, {56, 16}, {56, 6}, {7, 9}, {30, 46}};
     int all_same = 1, all_sym = 1;
     for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
         const int rows = sizes[t][0], cols = sizes[t][1];
-        for (int i = 0; i < rows * AU_CLNF_JSTRIDE; i++) {
+        for (int i = 0; i < rows * AU_PDM_JSTRIDE; i++) {
             J[i] = (float)(rng_uniform() * 2 - 1);
             Jw[i] = J[i] * (float)(0.5 + rng_uniform());
         }
@@ -287,14 +288,14 @@ static void test_hessian(void)
             reg[c] = c < 6 ? 0.0f : (float)rng_uniform();
         for (int weighted = 0; weighted < 2; weighted++) {
             const float *jw = weighted ? Jw : J;
-            au_clnf_hessian(J, jw, rows, cols, reg, H);
+            au_openblas_gram_f32(J, jw, rows, cols, AU_PDM_JSTRIDE, reg, H);
             ref_hessian(J, jw, rows, cols, reg, R);
             all_same &= memcmp(H, R, (size_t)cols * cols * sizeof(float)) == 0;
         }
         /* unweighted: JᵀJ is symmetric except where one of (r, c), (c, r) is in a split
          * tile; check that elements outside split tiles agree with their mirror */
-        au_clnf_hessian(J, J, rows, cols, NULL, H);
-        unsigned char split[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS];
+        au_openblas_gram_f32(J, J, rows, cols, AU_PDM_JSTRIDE, NULL, H);
+        unsigned char split[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS];
         ref_split(cols, rows, split);
         for (int r = 0; r < cols; r++)
             for (int c = 0; c < cols; c++)
@@ -305,53 +306,18 @@ static void test_hessian(void)
     CHECK(all_sym);
 
     /* J_w_t·v: four double partial sums */
-    float v[136], g[AU_CLNF_MAX_PARAMS];
+    float v[136], g[AU_PDM_MAX_PARAMS];
     for (int k = 0; k < 136; k++)
         v[k] = (float)(rng_uniform() - 0.5);
-    au_clnf_jt_times(J, 136, 40, v, g);
+    au_pdm_gradient(J, 136, 40, v, NULL, NULL, g);
     int jt_ok = 1;
     for (int c = 0; c < 40; c++) {
         double s[4] = {0, 0, 0, 0};
         for (int k = 0; k < 136; k++)
-            s[k % 4] += (double)J[k * AU_CLNF_JSTRIDE + c] * v[k];
+            s[k % 4] += (double)J[k * AU_PDM_JSTRIDE + c] * v[k];
         jt_ok &= g[c] == (float)(s[0] + s[1] + s[2] + s[3]);
     }
     CHECK(jt_ok);
-}
-
-static void test_cholesky(void)
-{
-    float A[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS], B[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS];
-    float M[AU_CLNF_MAX_PARAMS * AU_CLNF_MAX_PARAMS];
-    float b1[AU_CLNF_MAX_PARAMS], b2[AU_CLNF_MAX_PARAMS];
-    int same = 1;
-    for (int n = 1; n <= AU_CLNF_MAX_PARAMS; n++) {
-        /* SPD: MᵀM + n·I with a slightly asymmetric perturbation (OpenCV reads one
-         * triangle; both versions must read the same one) */
-        for (int i = 0; i < n * n; i++)
-            M[i] = (float)(rng_uniform() - 0.5);
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int k = 0; k < n; k++)
-                    s += (double)M[k * n + i] * M[k * n + j];
-                A[i * n + j] = (float)s + (i == j ? (float)n * 0.1f : 0.0f) +
-                               (i < j ? 1e-4f : 0.0f);
-            }
-        for (int i = 0; i < n; i++)
-            b1[i] = b2[i] = (float)(rng_uniform() * 10 - 5);
-        memcpy(B, A, (size_t)n * n * sizeof(float));
-        const int ok1 = au_clnf_cholesky_solve(A, n, b1);
-        const int ok2 = au_cholesky_solve_f32(B, n, b2);
-        same &= ok1 == 1 && ok2 == 1 && memcmp(b1, b2, (size_t)n * sizeof(float)) == 0;
-        if (n >= 4)
-            same &= memcmp(A, B, (size_t)n * n * sizeof(float)) == 0; /* same factor */
-    }
-    CHECK(same);
-    /* not positive definite: 0 and a zero solution */
-    float bad[16] = {1, 2, 0, 0, 2, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}, x[4] = {1, 2, 3, 4};
-    CHECK(au_clnf_cholesky_solve(bad, 4, x) == 0);
-    CHECK(x[0] == 0.0f && x[1] == 0.0f && x[2] == 0.0f && x[3] == 0.0f);
 }
 
 static void test_shapes(const au_pdm *pdm)
@@ -894,7 +860,6 @@ int main(void)
     test_mean_shift();
     test_likelihood();
     test_hessian();
-    test_cholesky();
 
     au_err err;
     au_clnf_model *m = NULL;

@@ -381,6 +381,8 @@ static void test_real_model(void)
     CHECK(inner == au_clnf_model_part(m, 0) && left == au_clnf_model_part(m, 1) &&
           right == au_clnf_model_part(m, 2));
     CHECK(au_clnf_model_find_part(m, "mouth") == NULL && au_clnf_model_part(m, 3) == NULL);
+    CHECK(au_clnf_model_part_const(m, 1) == left && au_clnf_model_part_const(m, 3) == NULL &&
+          au_clnf_model_part_const(m, -1) == NULL);
     if (inner && left && right) {
         CHECK(inner->clnf.pdm.n == 51 && inner->clnf.pdm.m == 32);
         CHECK(inner->clnf.num_scales == 1 && inner->clnf.num_tri_views == 0);

@@ -2,6 +2,7 @@
  * with double-precision references, and known answers produced by OpenCV 4.6 itself
  * (cv::solve(DECOMP_CHOLESKY), cv::SVD; Debian's libopencv-core 4.6.0, printed as hex
  * floats), which these modules must reproduce bit for bit. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -88,6 +89,94 @@ static void test_cholesky_vs_double(void)
         }
         CHECK(max_err <= 1e-4 * max_x);
     }
+}
+
+/* matrix_decomp.cpp CholImpl<float> with one right-hand side, written out as OpenCV has it
+ * (each sum finished before the next starts), for the bit-for-bit comparison below. */
+static int ref_cholimpl(float *L, int n, float *b)
+{
+    for (int i = 0; i < n; i++) {
+        float *Li = L + i * n;
+        for (int j = 0; j < i; j++) {
+            const float *Lj = L + j * n;
+            double s = Li[j];
+            for (int k = 0; k < j; k++) {
+                const float prod = Li[k] * Lj[k];
+                s -= prod;
+            }
+            Li[j] = (float)(s * Lj[j]);
+        }
+        double s = Li[i];
+        for (int k = 0; k < i; k++) {
+            const double t = Li[k];
+            s -= t * t;
+        }
+        if (s < FLT_EPSILON)
+            return 0;
+        Li[i] = (float)(1. / sqrt(s));
+    }
+    for (int i = 0; i < n; i++) {
+        double s = b[i];
+        for (int k = 0; k < i; k++) {
+            const float prod = L[i * n + k] * b[k];
+            s -= prod;
+        }
+        b[i] = (float)(s * L[i * n + i]);
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        double s = b[i];
+        for (int k = n - 1; k > i; k--) {
+            const float prod = L[k * n + i] * b[k];
+            s -= prod;
+        }
+        b[i] = (float)(s * L[i * n + i]);
+    }
+    return 1;
+}
+
+/* The solve reorganises CholImpl's loops (all sums of a row advance together); every sum
+ * must still get its terms in OpenCV's order: the same solution and the same factor in the
+ * lower triangle, bit for bit, on random SPD systems (with an asymmetric perturbation above
+ * the diagonal, which neither may read) of every CalcParams/CLNF size and a CCNF-like one. */
+static void test_cholesky_matches_cholimpl(void)
+{
+    enum { MAXN = 200 };
+    static float M[MAXN * MAXN], A[MAXN * MAXN], B[MAXN * MAXN];
+    float b1[MAXN], b2[MAXN];
+    uint64_t seed = 777;
+    int same = 1, sizes = 0;
+    for (int n = 4; n <= MAXN; n = n < 64 ? n + 1 : n + 68) {
+        for (int i = 0; i < n * n; i++)
+            M[i] = (float)rnd(&seed);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int k = 0; k < n; k++)
+                    s += (double)M[k * n + i] * M[k * n + j];
+                A[i * n + j] = (float)s + (i == j ? (float)n * 0.1f : 0.0f) +
+                               (i < j ? 1e-4f : 0.0f);
+            }
+        for (int i = 0; i < n; i++)
+            b1[i] = b2[i] = (float)(10 * rnd(&seed));
+        memcpy(B, A, (size_t)n * n * sizeof(float));
+        const int ok1 = au_cholesky_solve_f32(A, n, b1);
+        const int ok2 = ref_cholimpl(B, n, b2);
+        same &= ok1 == 1 && ok2 == 1 && memcmp(b1, b2, (size_t)n * sizeof(float)) == 0;
+        for (int i = 0; i < n; i++)
+            same &= memcmp(A + i * n, B + i * n, (size_t)(i + 1) * sizeof(float)) == 0;
+        sizes++;
+    }
+    CHECK(same);
+    CHECK(sizes == 63); /* 4..64, 132, 200 */
+    /* beyond AU_CHOLESKY_MAX_N: refused before the matrix is read, solution zeroed */
+    static float x[AU_CHOLESKY_MAX_N + 1];
+    for (int i = 0; i <= AU_CHOLESKY_MAX_N; i++)
+        x[i] = 1.0f;
+    CHECK(au_cholesky_solve_f32(A, AU_CHOLESKY_MAX_N + 1, x) == 0);
+    int zeroed = 1;
+    for (int i = 0; i <= AU_CHOLESKY_MAX_N; i++)
+        zeroed &= x[i] == 0.0f;
+    CHECK(zeroed);
 }
 
 static void test_cholesky_failures(void)
@@ -268,6 +357,7 @@ int main(void)
 {
     test_cholesky_hand_derived();
     test_cholesky_vs_double();
+    test_cholesky_matches_cholimpl();
     test_cholesky_failures();
     test_cholesky_small_closed_form();
     test_cholesky_opencv_known_answers();
