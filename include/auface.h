@@ -129,9 +129,13 @@ void auface_config_default(auface_config *cfg);
  * ------------------------------------------------------------------------------------ */
 typedef struct auface_pipeline auface_pipeline;
 
-/* Loads the models named by `cfg` and creates a pipeline in `*out`. On failure `*out` is
- * still set when memory allowed (so auface_pipeline_errmsg can explain), and must be
- * destroyed. Cost: reads ~6 MB of model files. */
+/* Loads the AU models named by `cfg` and creates a pipeline in `*out`. On failure `*out`
+ * is still set when memory allowed (so auface_pipeline_errmsg can explain), and must be
+ * destroyed. Errors: AUFACE_ERR_ARG (invalid configuration, e.g. MTCNN with PFLD),
+ * AUFACE_ERR_MODELS (no model folder), AUFACE_ERR_FORMAT / AUFACE_ERR_IO (a model file).
+ * Cost: reads ~6 MB of AU model files. The landmark models are loaded by the first job that
+ * needs them: PFLD + RetinaFace ~5 MB in a few ms; CLNF + MTCNN ~80 MB and ~0.5 s to prepare
+ * its patch experts. Worker threads' runtimes are made once and reused by later jobs. */
 auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline **out);
 
 /* Frees the pipeline and everything it owns. NULL is a no-op. */
@@ -176,7 +180,9 @@ typedef struct auface_summary {
     long frames_succeeded;       /* frames with success = 1 */
     long frames_failed_decode;   /* frames the decoder could not decode (skipped) */
     double seconds;              /* wall-clock time of the job */
-    double stage_seconds[AUFACE_STAGE_COUNT];
+    double stage_seconds[AUFACE_STAGE_COUNT]; /* CPU seconds per stage (see auface_stage);
+                                 with CLNF landmarks the tracker's time, detection included,
+                                 is under AUFACE_STAGE_LANDMARKS */
 } auface_summary;
 
 /* Called after each frame; `total` is -1 when the frame count is unknown. Return non-zero
@@ -187,7 +193,11 @@ typedef int (*auface_progress_fn)(void *user, long frames_done, long total);
  * A frame without a face is written with success = 0. Returns AUFACE_OK when every output
  * was written; on failure no file exists under the output names except when frames
  * were processed before a decoding error, in which case they are written and the
- * status reports the error. */
+ * status reports the error (AUFACE_ERR_VIDEO for skipped or missing frames,
+ * AUFACE_ERR_LANDMARKS when a landmark file and the video disagree). The .hog file is
+ * committed before the CSV, so an existing CSV means the job finished. `progress` may be
+ * NULL; it is called on the calling thread, in frame order. Threads: with cfg.workers != 1
+ * the work runs on worker threads; the call returns when they are done. */
 auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
                                    auface_progress_fn progress, void *user,
                                    auface_summary *summary);
