@@ -138,6 +138,24 @@ static double column_std(const table *t, int c, long n)
     return sqrt(s / (double)n);
 }
 
+/* Whether `name` is an AU column with the given suffix, e.g. "AU01_r" for "_r". */
+static int is_au_column(const char *name, const char *suffix)
+{
+    size_t len = strlen(name);
+    return strncmp(name, "AU", 2) == 0 && len >= 3 && strcmp(name + len - 2, suffix) == 0;
+}
+
+/* The column of `ours` named `name`; -1 if it has none (reported and counted in *bad). */
+static int matching_column(const table *ours, const char *name, int *bad)
+{
+    int oc = column(ours, name);
+    if (oc < 0) {
+        printf("%-8s missing in the first file\n", name);
+        (*bad)++;
+    }
+    return oc;
+}
+
 /* Returns the number of threshold violations. */
 static int compare_aus(const table *ours, const table *ref, long n, const limits *lim)
 {
@@ -146,15 +164,9 @@ static int compare_aus(const table *ours, const table *ref, long n, const limits
     printf("%-8s %9s %9s %9s\n", "AU", "r", "MAE", "ref_std");
     for (int c = 0; c < ref->ncols; c++) {
         const char *name = ref->names[c];
-        size_t len = strlen(name);
-        if (strncmp(name, "AU", 2) != 0 || len < 3 || strcmp(name + len - 2, "_r") != 0)
+        int oc = is_au_column(name, "_r") ? matching_column(ours, name, &bad) : -1;
+        if (oc < 0)
             continue;
-        int oc = column(ours, name);
-        if (oc < 0) {
-            printf("%-8s missing in the first file\n", name);
-            bad++;
-            continue;
-        }
         double r, mae, sd = column_std(ref, c, n);
         pearson_mae(ours, oc, ref, c, n, &r, &mae);
         int fail = (mae > lim->max_mae) ||
@@ -173,15 +185,9 @@ static int compare_aus(const table *ours, const table *ref, long n, const limits
     }
     for (int c = 0; c < ref->ncols; c++) {
         const char *name = ref->names[c];
-        size_t len = strlen(name);
-        if (strncmp(name, "AU", 2) != 0 || len < 3 || strcmp(name + len - 2, "_c") != 0)
+        int oc = is_au_column(name, "_c") ? matching_column(ours, name, &bad) : -1;
+        if (oc < 0)
             continue;
-        int oc = column(ours, name);
-        if (oc < 0) {
-            printf("%-8s missing in the first file\n", name);
-            bad++;
-            continue;
-        }
         long agree = 0;
         for (long i = 0; i < n; i++)
             agree += (at(ours, i, oc) >= 0.5) == (at(ref, i, c) >= 0.5);
@@ -349,32 +355,42 @@ int main(int argc, char **argv)
     }
     limits lim = {.min_r = -2.0, .min_mean_r = -2.0, .max_mae = 1e9, .max_landmark_px = 1e9, .max_aligned_diff = 256};
     const char *hog_a = NULL, *hog_b = NULL, *al_a = NULL, *al_b = NULL;
+    /* Options that name two paths, and options that set one threshold. */
+    const struct {
+        const char *name;
+        const char **first, **second;
+    } path_options[] = {
+        {"--hog", &hog_a, &hog_b},
+        {"--aligned", &al_a, &al_b},
+    };
+    const struct {
+        const char *name;
+        double *value;
+    } number_options[] = {
+        {"--min-r", &lim.min_r},
+        {"--max-mae", &lim.max_mae},
+        {"--min-agree", &lim.min_agree},
+        {"--max-landmark-px", &lim.max_landmark_px},
+        {"--min-mean-r", &lim.min_mean_r},
+        {"--min-success", &lim.min_success},
+        {"--min-hog-frames", &lim.min_hog_frames},
+        {"--max-aligned-diff", &lim.max_aligned_diff},
+        {"--r-min-std", &lim.min_r_var},
+    };
     for (int i = 3; i < argc; i++) {
-        if (!strcmp(argv[i], "--hog") && i + 2 < argc) {
-            hog_a = argv[++i];
-            hog_b = argv[++i];
-        } else if (!strcmp(argv[i], "--aligned") && i + 2 < argc) {
-            al_a = argv[++i];
-            al_b = argv[++i];
-        } else if (!strcmp(argv[i], "--min-r") && i + 1 < argc) {
-            lim.min_r = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--max-mae") && i + 1 < argc) {
-            lim.max_mae = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--min-agree") && i + 1 < argc) {
-            lim.min_agree = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--max-landmark-px") && i + 1 < argc) {
-            lim.max_landmark_px = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--min-mean-r") && i + 1 < argc) {
-            lim.min_mean_r = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--min-success") && i + 1 < argc) {
-            lim.min_success = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--min-hog-frames") && i + 1 < argc) {
-            lim.min_hog_frames = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--max-aligned-diff") && i + 1 < argc) {
-            lim.max_aligned_diff = atof(argv[++i]);
-        } else if (!strcmp(argv[i], "--r-min-std") && i + 1 < argc) {
-            lim.min_r_var = atof(argv[++i]);
-        } else {
+        int known = 0;
+        for (size_t k = 0; !known && k < sizeof path_options / sizeof path_options[0]; k++)
+            if (!strcmp(argv[i], path_options[k].name) && i + 2 < argc) {
+                *path_options[k].first = argv[++i];
+                *path_options[k].second = argv[++i];
+                known = 1;
+            }
+        for (size_t k = 0; !known && k < sizeof number_options / sizeof number_options[0]; k++)
+            if (!strcmp(argv[i], number_options[k].name) && i + 1 < argc) {
+                *number_options[k].value = atof(argv[++i]);
+                known = 1;
+            }
+        if (!known) {
             fprintf(stderr, "auface-compare: unknown or incomplete option '%s'\n", argv[i]);
             usage();
             return 2;

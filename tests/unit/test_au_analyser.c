@@ -2,53 +2,23 @@
  * PostprocessOutputFile, PIPELINE_SPEC §7.1 and §8.5) on synthetic model sets whose
  * predictions are single features, so every value can be worked out by hand; plus a check
  * on the real models against OpenFace's default.csv. */
-#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "au/analyser.h"
 #include "au/median.h"
 #include "check.h"
+#include "test_au_model_files.h"
+#include "test_files.h"
 
 /* ---------------------------------------------------------------------------------------
  * Synthetic model sets
  * --------------------------------------------------------------------------------------- */
 
 #define D_ALL (AU_HOG_DIM + AU_GEOM_DIM)
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                    continue;
-                char child[1400];
-                snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-                remove_tree(child);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-/* Native byte order: the test hosts (x86-64, ARM64) are little-endian like the files.
- * Write errors surface at fclose. */
-static void put_i32(FILE *f, int32_t v) { fwrite(&v, 4, 1, f); }
-static void put_f64(FILE *f, double v) { fwrite(&v, 8, 1, f); }
 
 /* A model whose score is weight·x[feature] + bias (means zero), type 0/1/4/5. */
 typedef struct one_feature_model {
@@ -58,58 +28,6 @@ typedef struct one_feature_model {
     int feature;      /* index in [hog, geom] */
     double weight, bias, pos, neg;
 } one_feature_model;
-
-static void write_model(const char *dir, const one_feature_model *s)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, s->file);
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    put_i32(f, s->type);
-    if (s->type == 1)
-        put_f64(f, s->cutoff);
-    put_i32(f, 1);
-    put_i32(f, D_ALL);
-    put_i32(f, 6);
-    for (int j = 0; j < D_ALL; j++)
-        put_f64(f, 0.0);
-    put_i32(f, D_ALL);
-    put_i32(f, 1);
-    put_i32(f, 6);
-    for (int j = 0; j < D_ALL; j++)
-        put_f64(f, j == s->feature ? s->weight : 0.0);
-    put_f64(f, s->bias);
-    if (s->type == 4 || s->type == 5) {
-        put_f64(f, s->pos);
-        put_f64(f, s->neg);
-    }
-    CHECK(fclose(f) == 0);
-}
-
-static void write_set(const char *dir, const char *list_name, const one_feature_model *s,
-                      int n)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, list_name);
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    fprintf(f, "AUPredictor models.txt\nPDM pdm.txt\nTriangulation tris.txt\n");
-    fclose(f);
-    snprintf(path, sizeof path, "%s/models.txt", dir);
-    f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    for (int i = 0; i < n; i++) {
-        fprintf(f, "%s %s\n", s[i].file, s[i].name);
-        write_model(dir, &s[i]);
-    }
-    fclose(f);
-}
 
 #define G0 (AU_HOG_DIM + 0)
 #define G1 (AU_HOG_DIM + 1)
@@ -128,21 +46,41 @@ static const one_feature_model SET[] = {
 /* Loads SET from a temporary folder (as the dynamic or the static module list). */
 static au_models *load_set(int au_static)
 {
-    char templ[] = "/tmp/test_au_analyser_XXXXXX";
-    char *dir = mkdtemp(templ);
+    enum { N = sizeof SET / sizeof SET[0] };
+    static double zeros[D_ALL], sv[N][D_ALL];
+    test_au_model files[N];
+    for (int i = 0; i < N; i++) {
+        sv[i][SET[i].feature] = SET[i].weight;
+        files[i] = (test_au_model){ SET[i].file, SET[i].name, SET[i].type, SET[i].cutoff,
+                                    SET[i].bias, SET[i].pos, SET[i].neg, D_ALL, 6, zeros,
+                                    sv[i] };
+    }
+    char buf[64];
+    char *dir = test_make_temp_dir(buf, sizeof buf, "test_au_analyser");
     CHECK(dir != NULL);
     if (!dir)
         return NULL;
-    write_set(dir, au_static ? "main_static_svms.txt" : "main_dynamic_svms.txt", SET,
-              (int)(sizeof SET / sizeof SET[0]));
-    au_models *m = NULL;
-    au_err err;
-    auface_status st = au_models_load(&m, dir, au_static, &err);
-    CHECK(st == AUFACE_OK);
-    if (st != AUFACE_OK)
-        fprintf(stderr, "%s\n", err.msg);
-    remove_tree(dir);
+    test_write_au_set(dir, au_static ? "main_static_svms.txt" : "main_dynamic_svms.txt", files,
+                      N);
+    au_models *m = test_load_au_models(dir, au_static);
+    test_remove_tree(dir);
     return m;
+}
+
+/* An analyser on a freshly loaded SET; NULL (with *m freed and NULL) on failure. */
+static au_analyser *start(int au_static, au_models **m)
+{
+    *m = load_set(au_static);
+    if (!*m)
+        return NULL;
+    au_analyser *a = NULL;
+    au_err err;
+    CHECK(au_analyser_create(&a, *m, &err) == AUFACE_OK);
+    if (!a) {
+        au_models_free(*m);
+        *m = NULL;
+    }
+    return a;
 }
 
 /* One frame: the whole HOG filled with `h`, the whole geometry with `g`. */
@@ -178,17 +116,12 @@ static double geom_centre(int j)
 
 static void test_median_schedule_and_raw_values(void)
 {
-    au_models *m = load_set(0);
-    if (!m)
+    au_models *m;
+    au_analyser *a = start(0, &m);
+    if (!a)
         return;
     CHECK(au_models_num_reg(m) == 3 && au_models_num_class(m) == 2);
-    au_analyser *a = NULL;
     au_err err;
-    CHECK(au_analyser_create(&a, m, &err) == AUFACE_OK);
-    if (!a) {
-        au_models_free(m);
-        return;
-    }
     double reg[3], cls[2];
     const double *hm = au_analyser_hog_median(a), *gm = au_analyser_geom_median(a);
     CHECK(hm[0] == 0.0 && gm[0] == 0.0);
@@ -272,18 +205,23 @@ static double clip05(double v)
     return v < 0 ? 0 : v > 5 ? 5 : v;
 }
 
+/* The 3-tap moving average of the six post-processed values, end values kept
+ * (PIPELINE_SPEC §8.5 step 3). */
+static void smooth3(const double raw[6], double out[6])
+{
+    out[0] = raw[0];
+    out[5] = raw[5];
+    for (int f = 1; f < 5; f++)
+        out[f] = (raw[f - 1] + raw[f] + raw[f + 1]) / 3;
+}
+
 static void test_postprocessing_dynamic(void)
 {
-    au_models *m = load_set(0);
-    if (!m)
+    au_models *m;
+    au_analyser *a = start(0, &m);
+    if (!a)
         return;
-    au_analyser *a = NULL;
     au_err err;
-    CHECK(au_analyser_create(&a, m, &err) == AUFACE_OK);
-    if (!a) {
-        au_models_free(m);
-        return;
-    }
     double out[3];
     CHECK(au_analyser_final_reg(a, 0, out) == AUFACE_ERR_ARG); /* before finish */
     for (int round = 0; round < 2; round++) {
@@ -309,10 +247,7 @@ static void test_postprocessing_dynamic(void)
         double au03_raw[6], au03[6];
         for (int f = 0; f < 6; f++)
             au03_raw[f] = PP_SUCCESS[f] ? clip05((PP_G[f] - c) + 3.0) : 0.0;
-        au03[0] = au03_raw[0];
-        au03[5] = au03_raw[5];
-        for (int f = 1; f < 5; f++)
-            au03[f] = (au03_raw[f - 1] + au03_raw[f] + au03_raw[f + 1]) / 3;
+        smooth3(au03_raw, au03);
         /* Presence (6 frames: no 7-frame smoothing yet). AU01: g - c > 0 -> 0,1,1,1,0,1;
          * AU02: 0 if hog > 0.25 else 1 (failed 0) -> 0,0,0,1,0,0. */
         const double p01[6] = { 0, 1, 1, 1, 0, 1 };
@@ -341,17 +276,12 @@ static void test_postprocessing_dynamic(void)
  * for a dynamic model in the list. */
 static void test_postprocessing_static_flag(void)
 {
-    au_models *m = load_set(1);
-    if (!m)
+    au_models *m;
+    au_analyser *a = start(1, &m);
+    if (!a)
         return;
     CHECK(au_models_dynamic(m) == 0);
-    au_analyser *a = NULL;
     au_err err;
-    CHECK(au_analyser_create(&a, m, &err) == AUFACE_OK);
-    if (!a) {
-        au_models_free(m);
-        return;
-    }
     for (int f = 0; f < 6; f++)
         add(a, PP_SUCCESS[f], PP_H[f], PP_G[f], NULL, NULL);
     CHECK(au_analyser_finish(a, &err) == AUFACE_OK);
@@ -360,10 +290,7 @@ static void test_postprocessing_static_flag(void)
     const double c = geom_centre(5083);
     double raw[6] = { 0.0, 2.0, 2.0 - c, clip05(10.0 - c), 0.0, 4.0 - c };
     double expect[6];
-    expect[0] = raw[0];
-    expect[5] = raw[5];
-    for (int f = 1; f < 5; f++)
-        expect[f] = (raw[f - 1] + raw[f] + raw[f + 1]) / 3;
+    smooth3(raw, expect);
     for (int f = 0; f < 6; f++) {
         double r[3];
         au_analyser_final_reg(a, f, r);
@@ -373,42 +300,38 @@ static void test_postprocessing_static_flag(void)
     au_models_free(m);
 }
 
-/* The 7-frame presence smoothing: raw AU02 = 0,0,0,1,1,0,0,0,1,1 (hog 0.1 -> 1, 0.5 -> 0).
- * Means of 7 at frames 3..6: 2/7, 2/7, 3/7, 4/7 -> 0, 0, 0, 1; frames 0-2 and 7-9 keep
- * their raw values. */
-static void test_presence_smoothing(void)
+/* CHECKs AU02's final presence on the 10 frames of a finished video. */
+static void check_au02_presence(const au_analyser *a, const double expect[10])
 {
-    au_models *m = load_set(0);
-    if (!m)
-        return;
-    au_analyser *a = NULL;
-    au_err err;
-    CHECK(au_analyser_create(&a, m, &err) == AUFACE_OK);
-    if (!a) {
-        au_models_free(m);
-        return;
-    }
-    const float h[10] = { 0.5f, 0.5f, 0.5f, 0.1f, 0.1f, 0.5f, 0.5f, 0.5f, 0.1f, 0.1f };
-    const double expect[10] = { 0, 0, 0, 0, 0, 0, 1, 0, 1, 1 };
-    for (int f = 0; f < 10; f++)
-        add(a, 1, h[f], 1.0, NULL, NULL);
-    CHECK(au_analyser_finish(a, &err) == AUFACE_OK);
     for (int f = 0; f < 10; f++) {
         double p[2];
         au_analyser_final_class(a, f, p);
         CHECK(p[1] == expect[f]);
     }
+}
+
+/* The 7-frame presence smoothing: raw AU02 = 0,0,0,1,1,0,0,0,1,1 (hog 0.1 -> 1, 0.5 -> 0).
+ * Means of 7 at frames 3..6: 2/7, 2/7, 3/7, 4/7 -> 0, 0, 0, 1; frames 0-2 and 7-9 keep
+ * their raw values. */
+static void test_presence_smoothing(void)
+{
+    au_models *m;
+    au_analyser *a = start(0, &m);
+    if (!a)
+        return;
+    au_err err;
+    const float h[10] = { 0.5f, 0.5f, 0.5f, 0.1f, 0.1f, 0.5f, 0.5f, 0.5f, 0.1f, 0.1f };
+    const double expect[10] = { 0, 0, 0, 0, 0, 0, 1, 0, 1, 1 };
+    for (int f = 0; f < 10; f++)
+        add(a, 1, h[f], 1.0, NULL, NULL);
+    CHECK(au_analyser_finish(a, &err) == AUFACE_OK);
+    check_au02_presence(a, expect);
     /* Same video with frame 9 failed (0): frame 6's window has 3/7 -> 0, frame 9 is 0. */
     au_analyser_reset(a);
     for (int f = 0; f < 10; f++)
         add(a, f != 9, h[f], 1.0, NULL, NULL);
     au_analyser_finish(a, &err);
-    const double expect2[10] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
-    for (int f = 0; f < 10; f++) {
-        double p[2];
-        au_analyser_final_class(a, f, p);
-        CHECK(p[1] == expect2[f]);
-    }
+    check_au02_presence(a, (const double[10]){ 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 });
     au_analyser_free(a);
     au_models_free(m);
 }
@@ -422,16 +345,11 @@ static void test_presence_smoothing(void)
  *   frame 6005 (not re-predicted; median 3.102): 3.1 - 3.102 + 3 = 2.998. */
 static void test_reprediction_limit(void)
 {
-    au_models *m = load_set(0);
-    if (!m)
+    au_models *m;
+    au_analyser *a = start(0, &m);
+    if (!a)
         return;
-    au_analyser *a = NULL;
     au_err err;
-    CHECK(au_analyser_create(&a, m, &err) == AUFACE_OK);
-    if (!a) {
-        au_models_free(m);
-        return;
-    }
     CHECK(au_analyser_reserve(a, 6010, &err) == AUFACE_OK);
     static double geom[AU_GEOM_DIM];
     for (int f = 0; f < 6010; f++) {

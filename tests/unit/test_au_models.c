@@ -12,72 +12,15 @@
 
 #include "au/models.h"
 #include "check.h"
+#include "test_au_model_files.h"
+#include "test_bytes.h"
+#include "test_files.h"
 
 #define REAL_DIR SHARED("models/openface/AU_predictors")
 
 /* ---------------------------------------------------------------------------------------
  * Files
  * --------------------------------------------------------------------------------------- */
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                    continue;
-                char child[1024];
-                snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-                remove_tree(child);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static int write_file(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return 0;
-    int ok = fwrite(data, 1, n, f) == n;
-    return fclose(f) == 0 && ok;
-}
-
-static unsigned char *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)len + 1);
-    if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    *n = (size_t)len;
-    return buf;
-}
-
-static char *make_temp_dir(void)
-{
-    static char templ[64];
-    snprintf(templ, sizeof templ, "/tmp/test_au_models_XXXXXX");
-    return mkdtemp(templ);
-}
 
 /* A copy of the real AU_predictors folder: text files copied, .dat files symlinked (so that
  * single files can be replaced by damaged copies). */
@@ -89,10 +32,7 @@ static void mirror_real(const char *dir)
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         snprintf(src, sizeof src, "%s/%s", REAL_DIR, texts[i]);
         snprintf(dst, sizeof dst, "%s/%s", dir, texts[i]);
-        size_t n;
-        unsigned char *buf = read_file(src, &n);
-        CHECK(buf != NULL && write_file(dst, buf, n));
-        free(buf);
+        CHECK(test_copy_file(src, dst));
     }
     static const char *subdirs[] = { "svr_combined", "svm_combined" };
     for (int s = 0; s < 2; s++) {
@@ -110,7 +50,7 @@ static void mirror_real(const char *dir)
             char from[1400], to[1400];
             snprintf(from, sizeof from, "%s/%s", src, e->d_name);
             snprintf(to, sizeof to, "%s/%s", dst, e->d_name);
-            CHECK(symlink(from, to) == 0);
+            CHECK(test_link_file(from, to));
         }
         closedir(d);
     }
@@ -125,133 +65,13 @@ static void damage(const char *dir, const char *rel, edit_fn edit)
     snprintf(src, sizeof src, "%s/%s", REAL_DIR, rel);
     snprintf(dst, sizeof dst, "%s/%s", dir, rel);
     size_t n;
-    unsigned char *buf = read_file(src, &n);
+    unsigned char *buf = test_read_file(src, &n);
     CHECK(buf != NULL);
     if (!buf)
         return;
     edit(&buf, &n);
-    unlink(dst);
-    CHECK(write_file(dst, buf, n));
+    CHECK(test_replace_file(dst, buf, n));
     free(buf);
-}
-
-static void put_le32(unsigned char *p, int32_t v)
-{
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(u >> (8 * i));
-}
-
-static void put_le64d(unsigned char *p, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, 8);
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(u >> (8 * i));
-}
-
-/* ---------------------------------------------------------------------------------------
- * Synthetic model files
- * --------------------------------------------------------------------------------------- */
-
-typedef struct bytes {
-    unsigned char *p;
-    size_t n, cap;
-} bytes;
-
-static void put(bytes *b, const void *src, size_t n)
-{
-    if (b->n + n > b->cap) {
-        b->cap = (b->n + n) * 2;
-        b->p = realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, src, n);
-    b->n += n;
-}
-
-static void put_i32(bytes *b, int32_t v)
-{
-    unsigned char t[4];
-    put_le32(t, v);
-    put(b, t, 4);
-}
-
-static void put_f64(bytes *b, double v)
-{
-    unsigned char t[8];
-    put_le64d(t, v);
-    put(b, t, 8);
-}
-
-static void put_f32(bytes *b, float v)
-{
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    unsigned char t[4];
-    for (int i = 0; i < 4; i++)
-        t[i] = (unsigned char)(u >> (8 * i));
-    put(b, t, 4);
-}
-
-typedef struct synth {
-    const char *file;
-    const char *name;
-    int type;             /* regressor type 0, 1, 4, 5 */
-    double cutoff;        /* type 1 */
-    double bias, pos, neg;
-    int dim;              /* 4464 or 4702 */
-    int elem;             /* OpenCV type 6 (float64) or 5 (float32) */
-    const double *means;  /* dim values */
-    const double *sv;     /* dim values */
-} synth;
-
-static void put_matbin(bytes *b, int rows, int cols, int elem, const double *v)
-{
-    put_i32(b, rows);
-    put_i32(b, cols);
-    put_i32(b, elem);
-    for (int i = 0; i < rows * cols; i++) {
-        if (elem == 6)
-            put_f64(b, v[i]);
-        else
-            put_f32(b, (float)v[i]);
-    }
-}
-
-static void write_dat(const char *dir, const synth *s)
-{
-    bytes b = { 0 };
-    put_i32(&b, s->type);
-    if (s->type == 1)
-        put_f64(&b, s->cutoff);
-    put_matbin(&b, 1, s->dim, s->elem, s->means);
-    put_matbin(&b, s->dim, 1, s->elem, s->sv);
-    put_f64(&b, s->bias);
-    if (s->type == 4 || s->type == 5) {
-        put_f64(&b, s->pos);
-        put_f64(&b, s->neg);
-    }
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, s->file);
-    CHECK(write_file(path, b.p, b.n));
-    free(b.p);
-}
-
-/* Writes `list_name` (the module list) naming `models.txt` and every model. */
-static void write_set(const char *dir, const char *list_name, const synth *s, int n)
-{
-    char path[1024], text[8192];
-    snprintf(path, sizeof path, "%s/%s", dir, list_name);
-    snprintf(text, sizeof text, "AUPredictor models.txt\nPDM pdm.txt\nTriangulation tris.txt");
-    CHECK(write_file(path, text, strlen(text)));
-    size_t len = 0;
-    for (int i = 0; i < n; i++) {
-        len += (size_t)snprintf(text + len, sizeof text - len, "%s %s\n", s[i].file, s[i].name);
-        write_dat(dir, &s[i]);
-    }
-    snprintf(path, sizeof path, "%s/models.txt", dir);
-    CHECK(write_file(path, text, len));
 }
 
 /* Deterministic values in [lo, hi). */
@@ -283,21 +103,23 @@ static int in_list(const char *name, const char *const *list, int n)
     return 0;
 }
 
+/* CHECKs the number of models of each kind: SVR static, SVR dynamic, SVM static, SVM
+ * dynamic. */
+static void check_kind_counts(const au_models *m, const int counts[AU_MODEL_KINDS])
+{
+    static const au_model_kind kinds[AU_MODEL_KINDS] = { AU_SVR_STATIC, AU_SVR_DYNAMIC,
+                                                         AU_SVM_STATIC, AU_SVM_DYNAMIC };
+    for (int k = 0; k < AU_MODEL_KINDS; k++)
+        CHECK(au_models_kind_count(m, kinds[k]) == counts[k]);
+}
+
 static void test_real_dynamic_set(void)
 {
-    au_models *m = NULL;
-    au_err err;
-    auface_status st = au_models_load(&m, REAL_DIR, 0, &err);
-    CHECK(st == AUFACE_OK);
-    if (st != AUFACE_OK) {
-        fprintf(stderr, "%s\n", err.msg);
+    au_models *m = test_load_au_models(REAL_DIR, 0);
+    if (!m)
         return;
-    }
     CHECK(au_models_dynamic(m) == 1);
-    CHECK(au_models_kind_count(m, AU_SVR_STATIC) == 6);
-    CHECK(au_models_kind_count(m, AU_SVR_DYNAMIC) == 11);
-    CHECK(au_models_kind_count(m, AU_SVM_STATIC) == 8);
-    CHECK(au_models_kind_count(m, AU_SVM_DYNAMIC) == 10);
+    check_kind_counts(m, (const int[AU_MODEL_KINDS]){ 6, 11, 8, 10 });
     CHECK(au_models_feature_dim(m) == 4702);
     CHECK(au_models_uses_median(m) == 1);
     CHECK(au_models_num_reg(m) == 17);
@@ -374,19 +196,11 @@ static void test_real_dynamic_set(void)
 
 static void test_real_static_set(void)
 {
-    au_models *m = NULL;
-    au_err err;
-    auface_status st = au_models_load(&m, REAL_DIR, 1, &err);
-    CHECK(st == AUFACE_OK);
-    if (st != AUFACE_OK) {
-        fprintf(stderr, "%s\n", err.msg);
+    au_models *m = test_load_au_models(REAL_DIR, 1);
+    if (!m)
         return;
-    }
     CHECK(au_models_dynamic(m) == 0);
-    CHECK(au_models_kind_count(m, AU_SVR_STATIC) == 17);
-    CHECK(au_models_kind_count(m, AU_SVR_DYNAMIC) == 0);
-    CHECK(au_models_kind_count(m, AU_SVM_STATIC) == 18);
-    CHECK(au_models_kind_count(m, AU_SVM_DYNAMIC) == 0);
+    check_kind_counts(m, (const int[AU_MODEL_KINDS]){ 17, 0, 18, 0 });
     CHECK(au_models_uses_median(m) == 0);
     CHECK(au_models_num_reg(m) == 17);
     CHECK(au_models_num_class(m) == 18);
@@ -419,13 +233,13 @@ static void test_real_static_set(void)
 
 static void cut_1000(unsigned char **b, size_t *n) { (void)b; *n = 1000; }
 static void cut_in_bias(unsigned char **b, size_t *n) { (void)b; *n -= 3; }
-static void means_int32(unsigned char **b, size_t *n) { (void)n; put_le32(*b + OFF_MEANS_TYPE, 4); }
-static void regressor_9(unsigned char **b, size_t *n) { (void)n; put_le32(*b, 9); }
-static void regressor_2(unsigned char **b, size_t *n) { (void)n; put_le32(*b, 2); }
-static void sv_rows_4464(unsigned char **b, size_t *n) { (void)n; put_le32(*b + OFF_SV_ROWS, 4464); }
-static void means_cols_4000(unsigned char **b, size_t *n) { (void)n; put_le32(*b + OFF_MEANS_COLS, 4000); }
-static void sv_nan(unsigned char **b, size_t *n) { (void)n; put_le64d(*b + OFF_SV_DATA + 80, NAN); }
-static void cutoff_1_5(unsigned char **b, size_t *n) { (void)n; put_le64d(*b + 4, 1.5); }
+static void means_int32(unsigned char **b, size_t *n) { (void)n; test_put_le32(*b + OFF_MEANS_TYPE, 4); }
+static void regressor_9(unsigned char **b, size_t *n) { (void)n; test_put_le32(*b, 9); }
+static void regressor_2(unsigned char **b, size_t *n) { (void)n; test_put_le32(*b, 2); }
+static void sv_rows_4464(unsigned char **b, size_t *n) { (void)n; test_put_le32(*b + OFF_SV_ROWS, 4464); }
+static void means_cols_4000(unsigned char **b, size_t *n) { (void)n; test_put_le32(*b + OFF_MEANS_COLS, 4000); }
+static void sv_nan(unsigned char **b, size_t *n) { (void)n; test_put_le64d(*b + OFF_SV_DATA + 80, NAN); }
+static void cutoff_1_5(unsigned char **b, size_t *n) { (void)n; test_put_le64d(*b + 4, 1.5); }
 static void append_bytes(unsigned char **b, size_t *n)
 {
     *b = realloc(*b, *n + 5);
@@ -497,91 +311,94 @@ static void missing_model_list(unsigned char **b, size_t *n)
     *n = strlen(t);
 }
 
-static void expect_failure(const char *rel, edit_fn edit, int au_static, auface_status status,
-                           const char *needle1, const char *needle2)
+/* A damaged mirror: `rel` replaced by a copy of the real file edited by `edit` (removed if
+ * edit is NULL). Loading it (as the static set if au_static) must fail with `status` and a
+ * message containing needle1 and (if not NULL) needle2. */
+typedef struct damaged_case {
+    const char *rel;
+    edit_fn edit;
+    int au_static;
+    auface_status status;
+    const char *needle1, *needle2;
+} damaged_case;
+
+static void expect_failure(const damaged_case *c)
 {
-    char *dir = make_temp_dir();
+    char dir_buf[64];
+    char *dir = test_make_temp_dir(dir_buf, sizeof dir_buf, "test_au_models");
     CHECK(dir != NULL);
     if (!dir)
         return;
     mirror_real(dir);
-    if (edit)
-        damage(dir, rel, edit);
+    if (c->edit)
+        damage(dir, c->rel, c->edit);
     else {
         char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, rel);
+        snprintf(p, sizeof p, "%s/%s", dir, c->rel);
         unlink(p);
     }
     au_models *m = (au_models *)dir; /* must be reset to NULL */
     au_err err;
     au_err_clear(&err);
-    auface_status st = au_models_load(&m, dir, au_static, &err);
-    CHECK(st == status);
+    auface_status st = au_models_load(&m, dir, c->au_static, &err);
+    CHECK(st == c->status);
     CHECK(m == NULL);
-    int named = strstr(err.msg, needle1) != NULL && (!needle2 || strstr(err.msg, needle2));
+    int named = strstr(err.msg, c->needle1) != NULL && (!c->needle2 || strstr(err.msg, c->needle2));
     CHECK(named);
-    if (st != status || !named)
-        fprintf(stderr, "  case %s: status %d, message: %s\n", rel, (int)st, err.msg);
+    if (st != c->status || !named)
+        fprintf(stderr, "  case %s: status %d, message: %s\n", c->rel, (int)st, err.msg);
     if (st == AUFACE_OK)
         au_models_free(m);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void test_damaged_files(void)
 {
-    expect_failure(SVR1, cut_1000, 0, AUFACE_ERR_FORMAT, "AU_1_dynamic_intensity_comb.dat",
-                   "truncated");
-    expect_failure(SVR1, cut_in_bias, 0, AUFACE_ERR_FORMAT, "AU_1_dynamic_intensity_comb.dat",
-                   "bias");
-    expect_failure(SVR1, means_int32, 0, AUFACE_ERR_FORMAT, "AU_1_dynamic_intensity_comb.dat",
-                   "OpenCV type 4");
-    expect_failure(SVR1, regressor_9, 0, AUFACE_ERR_FORMAT, "AU_1_dynamic_intensity_comb.dat",
-                   "unknown regressor type 9");
-    expect_failure(SVR1, regressor_2, 0, AUFACE_ERR_UNSUPPORTED,
-                   "AU_1_dynamic_intensity_comb.dat", "regressor type 2");
-    expect_failure(SVR1, sv_rows_4464, 0, AUFACE_ERR_FORMAT, "AU_1_dynamic_intensity_comb.dat",
-                   "support vectors are 4464 x 1");
-    expect_failure(SVR1, means_cols_4000, 0, AUFACE_ERR_FORMAT,
-                   "AU_1_dynamic_intensity_comb.dat", "means are 1 x 4000");
-    expect_failure(SVR1, sv_nan, 0, AUFACE_ERR_FORMAT, "AU_1_dynamic_intensity_comb.dat",
-                   "non-finite");
-    expect_failure(SVR1, cutoff_1_5, 0, AUFACE_ERR_FORMAT, "AU_1_dynamic_intensity_comb.dat",
-                   "cutoff");
-    expect_failure(SVR1, append_bytes, 0, AUFACE_ERR_FORMAT, "AU_1_dynamic_intensity_comb.dat",
-                   "unexpected bytes");
-    /* A missing model file (symlink removed). */
-    expect_failure("svm_combined/AU_28_dynamic.dat", NULL, 0, AUFACE_ERR_MODELS,
-                   "AU_28_dynamic.dat", "cannot open");
-    /* The static set reads other files: the damaged dynamic model does not matter there,
-     * but a damaged static one does. */
-    expect_failure("svr_combined/AU_9_static_intensity.dat", cut_1000, 1, AUFACE_ERR_FORMAT,
-                   "AU_9_static_intensity.dat", "truncated");
-
-    /* Index files. */
-    expect_failure("AU_all_best.txt", drop_name_line19, 0, AUFACE_ERR_FORMAT,
-                   "AU_all_best.txt line 19", NULL);
-    expect_failure("AU_all_best.txt", two_names, 0, AUFACE_ERR_UNSUPPORTED,
-                   "AU_all_best.txt line 1", "AU01,AU99");
-    expect_failure("AU_all_best.txt", duplicate_name, 0, AUFACE_ERR_FORMAT,
-                   "AU_2_dynamic_intensity_comb.dat", "AU01 is already used");
-    expect_failure("AU_all_best.txt", empty_text, 0, AUFACE_ERR_MODELS, "AU_all_best.txt",
-                   "no AU model");
-    expect_failure("main_dynamic_svms.txt", NULL, 0, AUFACE_ERR_MODELS,
-                   "main_dynamic_svms.txt", "cannot open");
-    expect_failure("main_dynamic_svms.txt", drop_pdm_line, 0, AUFACE_ERR_MODELS,
-                   "main_dynamic_svms.txt", "no PDM line");
-    expect_failure("main_static_svms.txt", missing_model_list, 1, AUFACE_ERR_MODELS,
-                   "no_such_list.txt", "cannot open");
+    const char *svr1 = "AU_1_dynamic_intensity_comb.dat";
+    const damaged_case cases[] = {
+        {SVR1, cut_1000, 0, AUFACE_ERR_FORMAT, svr1, "truncated"},
+        {SVR1, cut_in_bias, 0, AUFACE_ERR_FORMAT, svr1, "bias"},
+        {SVR1, means_int32, 0, AUFACE_ERR_FORMAT, svr1, "OpenCV type 4"},
+        {SVR1, regressor_9, 0, AUFACE_ERR_FORMAT, svr1, "unknown regressor type 9"},
+        {SVR1, regressor_2, 0, AUFACE_ERR_UNSUPPORTED, svr1, "regressor type 2"},
+        {SVR1, sv_rows_4464, 0, AUFACE_ERR_FORMAT, svr1, "support vectors are 4464 x 1"},
+        {SVR1, means_cols_4000, 0, AUFACE_ERR_FORMAT, svr1, "means are 1 x 4000"},
+        {SVR1, sv_nan, 0, AUFACE_ERR_FORMAT, svr1, "non-finite"},
+        {SVR1, cutoff_1_5, 0, AUFACE_ERR_FORMAT, svr1, "cutoff"},
+        {SVR1, append_bytes, 0, AUFACE_ERR_FORMAT, svr1, "unexpected bytes"},
+        /* A missing model file (symlink removed). */
+        {"svm_combined/AU_28_dynamic.dat", NULL, 0, AUFACE_ERR_MODELS, "AU_28_dynamic.dat",
+         "cannot open"},
+        /* The static set reads other files: the damaged dynamic model does not matter there,
+         * but a damaged static one does. */
+        {"svr_combined/AU_9_static_intensity.dat", cut_1000, 1, AUFACE_ERR_FORMAT,
+         "AU_9_static_intensity.dat", "truncated"},
+        /* Index files. */
+        {"AU_all_best.txt", drop_name_line19, 0, AUFACE_ERR_FORMAT, "AU_all_best.txt line 19",
+         NULL},
+        {"AU_all_best.txt", two_names, 0, AUFACE_ERR_UNSUPPORTED, "AU_all_best.txt line 1",
+         "AU01,AU99"},
+        {"AU_all_best.txt", duplicate_name, 0, AUFACE_ERR_FORMAT,
+         "AU_2_dynamic_intensity_comb.dat", "AU01 is already used"},
+        {"AU_all_best.txt", empty_text, 0, AUFACE_ERR_MODELS, "AU_all_best.txt", "no AU model"},
+        {"main_dynamic_svms.txt", NULL, 0, AUFACE_ERR_MODELS, "main_dynamic_svms.txt",
+         "cannot open"},
+        {"main_dynamic_svms.txt", drop_pdm_line, 0, AUFACE_ERR_MODELS, "main_dynamic_svms.txt",
+         "no PDM line"},
+        {"main_static_svms.txt", missing_model_list, 1, AUFACE_ERR_MODELS, "no_such_list.txt",
+         "cannot open"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_failure(&cases[i]);
 
     /* CR LF line ends and blank lines are accepted and change nothing. */
-    char *dir = make_temp_dir();
+    char dir_buf[64];
+    char *dir = test_make_temp_dir(dir_buf, sizeof dir_buf, "test_au_models");
     if (dir) {
         mirror_real(dir);
         damage(dir, "AU_all_best.txt", crlf_and_blanks);
         damage(dir, "main_dynamic_svms.txt", crlf_and_blanks);
-        au_models *m = NULL;
-        au_err err;
-        CHECK(au_models_load(&m, dir, 0, &err) == AUFACE_OK);
+        au_models *m = test_load_au_models(dir, 0);
         if (m) {
             CHECK(au_models_num_reg(m) == 17 && au_models_num_class(m) == 18);
             CHECK(au_models_kind_count(m, AU_SVR_DYNAMIC) == 11);
@@ -590,7 +407,7 @@ static void test_damaged_files(void)
             CHECK(strcmp(au_models_triangulation_path(m), expect) == 0);
         }
         au_models_free(m);
-        remove_tree(dir);
+        test_remove_tree(dir);
     }
 
     au_models *m = NULL;
@@ -632,7 +449,7 @@ static void test_synthetic_prediction(void)
     fill_synthetic_weights();
     /* File order differs from name order; two dynamic SVRs with different means (only the
      * first's are used); a float32 file; SVM class values other than 0/1. */
-    const synth set[] = {
+    const test_au_model set[] = {
         { "a.dat", "AU02", 0, 0, 0.25, 0, 0, D_ALL, 6, means_half, sv_au02 },
         { "b.dat", "AU45", 1, 0.3, -0.7, 0, 0, D_ALL, 6, means_rand, sv_au45 },
         { "c.dat", "AU01", 1, -1, 0.0, 0, 0, D_ALL, 6, means_quarter, sv_au01 },
@@ -640,18 +457,15 @@ static void test_synthetic_prediction(void)
         { "e.dat", "AU04", 5, 0, 0.0, 0, 1, D_ALL, 6, zeros, sv_au04 },
         { "f.dat", "AU28", 5, 0, 0.125, 0.25, 0.75, D_ALL, 6, means_half, sv_au28 },
     };
-    char *dir = make_temp_dir();
+    char dir_buf[64];
+    char *dir = test_make_temp_dir(dir_buf, sizeof dir_buf, "test_au_models");
     CHECK(dir != NULL);
     if (!dir)
         return;
-    write_set(dir, "main_dynamic_svms.txt", set, 6);
-    au_models *m = NULL;
-    au_err err;
-    auface_status st = au_models_load(&m, dir, 0, &err);
-    CHECK(st == AUFACE_OK);
-    if (st != AUFACE_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        remove_tree(dir);
+    test_write_au_set(dir, "main_dynamic_svms.txt", set, 6);
+    au_models *m = test_load_au_models(dir, 0);
+    if (!m) {
+        test_remove_tree(dir);
         return;
     }
     CHECK(au_models_num_reg(m) == 3 && au_models_num_class(m) == 3);
@@ -731,7 +545,7 @@ static void test_synthetic_prediction(void)
     CHECK(cls[1] == 0.0);
 
     au_models_free(m);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 /* HOG-only models (D = 4464): the geometry is not used (may be NULL); a kind that mixes 4464
@@ -739,17 +553,16 @@ static void test_synthetic_prediction(void)
 static void test_hog_only_models(void)
 {
     fill_synthetic_weights();
-    const synth set[] = {
+    const test_au_model set[] = {
         { "a.dat", "AU02", 0, 0, 0.5, 0, 0, AU_HOG_DIM, 6, means_half, sv_au02 },
         { "b.dat", "AU07", 0, 0, -1.0, 0, 0, AU_HOG_DIM, 6, zeros, sv_au04 },
     };
-    char *dir = make_temp_dir();
+    char dir_buf[64];
+    char *dir = test_make_temp_dir(dir_buf, sizeof dir_buf, "test_au_models");
     if (!dir)
         return;
-    write_set(dir, "main_static_svms.txt", set, 2);
-    au_models *m = NULL;
-    au_err err;
-    CHECK(au_models_load(&m, dir, 1, &err) == AUFACE_OK);
+    test_write_au_set(dir, "main_static_svms.txt", set, 2);
+    au_models *m = test_load_au_models(dir, 1);
     if (m) {
         CHECK(au_models_feature_dim(m) == AU_HOG_DIM);
         CHECK(au_models_dynamic(m) == 0);
@@ -763,20 +576,21 @@ static void test_hog_only_models(void)
         CHECK_NEAR(reg[1], (4.0 - 0.5) - 1.0, 1e-15);
         au_models_free(m);
     }
-    remove_tree(dir);
+    test_remove_tree(dir);
 
-    const synth mixed[] = {
+    const test_au_model mixed[] = {
         { "a.dat", "AU02", 0, 0, 0.5, 0, 0, AU_HOG_DIM, 6, means_half, sv_au02 },
         { "b.dat", "AU07", 0, 0, -1.0, 0, 0, D_ALL, 6, zeros, sv_au04 },
     };
-    dir = make_temp_dir();
+    dir = test_make_temp_dir(dir_buf, sizeof dir_buf, "test_au_models");
     if (!dir)
         return;
-    write_set(dir, "main_dynamic_svms.txt", mixed, 2);
+    test_write_au_set(dir, "main_dynamic_svms.txt", mixed, 2);
     m = NULL;
+    au_err err;
     CHECK(au_models_load(&m, dir, 0, &err) == AUFACE_ERR_FORMAT);
     CHECK(strstr(err.msg, "b.dat") != NULL && strstr(err.msg, "4702 features") != NULL);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 int main(void)

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "face/calcparams.h"
+#include "test_openface_csv.h"
 
 #define PDM_PATH SHARED("models/openface/AU_predictors/In-the-wild_aligned_PDM_68.txt")
 #define REF_DIR SHARED("reference/openface-2.2/default")
@@ -129,34 +130,6 @@ static void test_degenerate_input(const au_pdm *pdm)
 
 /* --- reference video ------------------------------------------------------------------ */
 
-/* Splits a CSV line (", " separated) into fields in place; returns the field count. */
-static int split_csv(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *s = line;
-    while (n < max) {
-        while (*s == ' ')
-            s++;
-        fields[n++] = s;
-        char *c = strchr(s, ',');
-        if (!c)
-            break;
-        *c = '\0';
-        s = c + 1;
-    }
-    for (int i = 0; i < n; i++)
-        fields[i][strcspn(fields[i], "\r\n")] = '\0';
-    return n;
-}
-
-static int find_field(char **fields, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(fields[i], name) == 0)
-            return i;
-    return -1;
-}
-
 enum { MAX_FIELDS = 800, LINE_CAP = 1 << 15, FRAMES = 12 };
 
 /* Reads the first `frames` rows of columns `names[0..count)` (by header name). */
@@ -169,12 +142,12 @@ static int read_columns(const char *path, const char *const *names, int count, i
     static char line[LINE_CAP];
     char *fields[MAX_FIELDS];
     int col[200], ok = fgets(line, sizeof line, f) != NULL;
-    int nf = ok ? split_csv(line, fields, MAX_FIELDS) : 0;
+    int nf = ok ? test_csv_split(line, fields, MAX_FIELDS) : 0;
     for (int c = 0; ok && c < count; c++)
-        ok = (col[c] = find_field(fields, nf, names[c])) >= 0;
+        ok = (col[c] = test_csv_column(fields, nf, names[c])) >= 0;
     for (int r = 0; ok && r < frames; r++) {
         ok = fgets(line, sizeof line, f) != NULL;
-        nf = ok ? split_csv(line, fields, MAX_FIELDS) : 0;
+        nf = ok ? test_csv_split(line, fields, MAX_FIELDS) : 0;
         for (int c = 0; ok && c < count; c++)
             out[r * count + c] = col[c] < nf ? strtod(fields[col[c]], NULL) : NAN;
     }

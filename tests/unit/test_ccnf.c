@@ -11,40 +11,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <stb/stb_image.h>
 
 #include "check.h"
 #include "landmark/ccnf.h"
 #include "landmark/clnf_model.h"
+#include "test_cholesky.h"
+#include "test_clock.h"
+#include "test_images.h"
+#include "test_openface_csv.h"
+#include "test_pdm_extent.h"
+#include "test_random.h"
 
 #define MAIN_MODEL SHARED("models/openface/model/main_clnf_general.txt")
 #define FRAME1 SHARED("reference/nn/media/default_f000.png")
-#define LANDMARKS_CSV SHARED("reference/openface-2.2/default/default_landmarks.csv")
 
 /* OpenFace 2.2's MTCNN box on frame 1 of default.wmv (CLNF_SPEC.md §13): x, y, w, h. */
 static const float frame1_box[4] = {147.371201f, 179.349548f, 190.917023f, 197.190750f};
 /* sim_ref_to_img(0,0) at scale 0.25 on frame 1, first hypothesis (CLNF_SPEC.md §13). */
 static const double frame1_sim_a = 5.4577875;
 
-static double now_cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* xorshift32, reproducible */
+/* Reproducible uniform values in [0, 1) (test_random.h). */
 static uint32_t rng_state = 0x9E3779B9u;
 static double rng_uniform(void)
 {
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    rng_state = x;
-    return x / 4294967296.0;
+    return test_xorshift32(&rng_state) / 4294967296.0;
 }
 
 /* A synthetic AOI: smooth shading, an edge, noise, and a flat corner (constant blocks
@@ -63,36 +53,6 @@ static void synthetic_aoi(float *aoi, int a, int flat)
 }
 
 /* ---- double-precision reference (formulas only) ----------------------------------------- */
-
-/* Solves the SPD system m·x = b (n x n, row-major, double) by Cholesky in double. */
-static void solve_spd_double(double *m, int n, double *b)
-{
-    for (int j = 0; j < n; j++) {
-        double d = m[j * n + j];
-        for (int k = 0; k < j; k++)
-            d -= m[j * n + k] * m[j * n + k];
-        d = sqrt(d);
-        m[j * n + j] = d;
-        for (int i = j + 1; i < n; i++) {
-            double s = m[i * n + j];
-            for (int k = 0; k < j; k++)
-                s -= m[i * n + k] * m[j * n + k];
-            m[i * n + j] = s / d;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        double s = b[i];
-        for (int k = 0; k < i; k++)
-            s -= m[i * n + k] * b[k];
-        b[i] = s / m[i * n + i];
-    }
-    for (int i = n - 1; i >= 0; i--) {
-        double s = b[i];
-        for (int k = i + 1; k < n; k++)
-            s -= m[k * n + i] * b[k];
-        b[i] = s / m[i * n + i];
-    }
-}
 
 /* Response map of expert e on the AOI (ws x ws), CLNF_SPEC §5.4–§5.5, all in double. */
 static void reference_response_double(const au_ccnf_expert *e, const float *aoi, int aoi_w,
@@ -140,7 +100,7 @@ static void reference_response_double(const au_ccnf_expert *e, const float *aoi,
                 v += e->betas[b] * components[(size_t)b * n * n + (size_t)i * n + j];
             sinv[i * n + j] = 2.0 * v;
         }
-    solve_spd_double(sinv, n, r);
+    test_solve_spd(sinv, n, r);
     double min = r[0];
     for (int i = 1; i < n; i++)
         min = r[i] < min ? r[i] : min;
@@ -525,54 +485,21 @@ static void test_extract_aoi(void)
 
 /* ---- real frame ---------------------------------------------------------------------------- */
 
-/* Grey frame 1 as float (CLNF_SPEC §1: Y = (3735·B + 19235·G + 9798·R + 16384) >> 15). */
-static float *load_gray(const char *path, int *w, int *h)
+/* Grey frame as float (CLNF::DetectLandmarks converts the 8-bit grey image to float). */
+static float *load_gray_float(const char *path, int *w, int *h)
 {
-    int n;
-    uint8_t *rgb = stbi_load(path, w, h, &n, 3); /* stb gives the PNG channels as R, G, B */
-    if (!rgb)
-        return NULL;
-    float *g = malloc((size_t)*w * *h * sizeof *g);
-    for (long i = 0; i < (long)*w * *h; i++) {
-        int r = rgb[3 * i], gg = rgb[3 * i + 1], b = rgb[3 * i + 2];
-        g[i] = (float)((3735 * b + 19235 * gg + 9798 * r + 16384) >> 15);
-    }
-    stbi_image_free(rgb);
+    uint8_t *g8 = test_load_gray(path, w, h);
+    float *g = g8 ? malloc((size_t)*w * *h * sizeof *g) : NULL;
+    for (size_t i = 0; g && i < (size_t)*w * *h; i++)
+        g[i] = g8[i];
+    free(g8);
     return g;
-}
-
-/* OpenFace's final frame-1 landmarks (default_landmarks.csv, first data row). */
-static int load_frame1_landmarks(float *xy136)
-{
-    FILE *f = fopen(LANDMARKS_CSV, "r");
-    if (!f)
-        return 0;
-    static char line[65536];
-    int ok = fgets(line, sizeof line, f) && fgets(line, sizeof line, f);
-    fclose(f);
-    if (!ok)
-        return 0;
-    char *p = line;
-    for (int col = 0; col < 5; col++) { /* frame, face_id, timestamp, confidence, success */
-        p = strchr(p, ',');
-        if (!p)
-            return 0;
-        p++;
-    }
-    for (int i = 0; i < 136; i++) {
-        char *end;
-        xy136[i] = strtof(p, &end);
-        if (end == p)
-            return 0;
-        p = *end == ',' ? end + 1 : end;
-    }
-    return 1;
 }
 
 static void test_real_frame(au_clnf_model *m)
 {
     int w, h;
-    float *gray = load_gray(FRAME1, &w, &h);
+    float *gray = load_gray_float(FRAME1, &w, &h);
     CHECK(gray != NULL);
     if (!gray)
         return;
@@ -582,19 +509,14 @@ static void test_real_frame(au_clnf_model *m)
 
     /* First hypothesis: p = 0, rotation 0, g = CalcParams(box) (CLNF_SPEC §4). With R = I
      * the rotated mean shape is the mean shape itself. */
-    double min_x = 1e30, max_x = -1e30, min_y = 1e30, max_y = -1e30;
-    for (int i = 0; i < n; i++) {
-        min_x = fmin(min_x, pdm->mean[i]);
-        max_x = fmax(max_x, pdm->mean[i]);
-        min_y = fmin(min_y, pdm->mean[n + i]);
-        max_y = fmax(max_y, pdm->mean[n + i]);
-    }
-    const float width = (float)fabs(min_x - max_x), height = (float)fabs(min_y - max_y);
+    const test_extent ext = test_pdm_mean_extent(pdm);
+    const float width = (float)fabs(ext.min_x - ext.max_x);
+    const float height = (float)fabs(ext.min_y - ext.max_y);
     const float s = (frame1_box[2] / width + frame1_box[3] / height) / 2.0f;
     const float tx = (float)((double)(frame1_box[0] + frame1_box[2] / 2.0f) -
-                             (double)s * (min_x + max_x) / 2.0);
+                             (double)s * (ext.min_x + ext.max_x) / 2.0);
     const float ty = (float)((double)(frame1_box[1] + frame1_box[3] / 2.0f) -
-                             (double)s * (min_y + max_y) / 2.0);
+                             (double)s * (ext.min_y + ext.max_y) / 2.0);
     float lm[2 * AU_PDM_MAX_POINTS];
     for (int i = 0; i < n; i++) {
         lm[i] = s * pdm->mean[i] + tx;
@@ -610,7 +532,7 @@ static void test_real_frame(au_clnf_model *m)
     const float a = (float)frame1_sim_a, b = 0.0f;
 
     float final_lm[136];
-    int have_final = load_frame1_landmarks(final_lm);
+    int have_final = test_openface_landmarks(1, final_lm);
     CHECK(have_final);
 
     au_err err;
@@ -657,14 +579,14 @@ static void test_real_frame(au_clnf_model *m)
     }
     /* Time of AOI extraction + response for the 68 landmarks of this frame. */
     int reps = 0;
-    double t0 = now_cpu(), t1;
+    double t0 = test_thread_cpu_seconds(), t1;
     do {
         for (int i = 0; i < n; i++) {
             au_ccnf_extract_aoi(gray, w, h, (size_t)w, lm[i], lm[n + i], a, b, A, A, aoi);
             au_ccnf_response(au_clnf_expert(c, 0, view, i), aoi, A, A, resp, scratch, &err);
         }
         reps++;
-        t1 = now_cpu();
+        t1 = test_thread_cpu_seconds();
     } while (t1 - t0 < 0.1);
     printf("  frame 1, scale 0.25, ws 11: AOI + response %.2f us per landmark\n",
            1e6 * (t1 - t0) / (reps * n));
@@ -693,9 +615,9 @@ static void report_timing(au_clnf_model *m)
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const case_def *cd = &cases[ci];
         au_clnf *c = cd->part < 0 ? au_clnf_model_main(m) : &au_clnf_model_part(m, cd->part)->clnf;
-        double t0 = now_cpu();
+        double t0 = test_thread_cpu_seconds();
         CHECK(au_clnf_prepare_sigmas(c, cd->scale, cd->ws, 0, &err) == AUFACE_OK);
-        double t_prep = now_cpu() - t0;
+        double t_prep = test_thread_cpu_seconds() - t0;
         const au_ccnf_patch_set *s = &c->scales[cd->scale];
         const int a = cd->ws + 10;
         float *aoi = malloc((size_t)a * a * sizeof *aoi);
@@ -703,12 +625,12 @@ static void report_timing(au_clnf_model *m)
         float resp[31 * 31];
         synthetic_aoi(aoi, a, 0);
         int reps = 0;
-        double t1 = now_cpu(), t2;
+        double t1 = test_thread_cpu_seconds(), t2;
         do {
             for (int p = 0; p < s->num_points; p++)
                 au_ccnf_response(&s->experts[p], aoi, a, a, resp, scratch, &err);
             reps++;
-            t2 = now_cpu();
+            t2 = test_thread_cpu_seconds();
         } while (t2 - t1 < 0.1);
         printf("    %-16s %6.2f us  (Σ for the %d experts of view 0: %.1f ms)\n", cd->what,
                1e6 * (t2 - t1) / (reps * s->num_points), s->num_points, 1e3 * t_prep);

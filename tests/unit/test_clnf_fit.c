@@ -14,9 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <stb/stb_image.h>
 
 #include "check.h"
 #include "face/calcparams.h"
@@ -28,29 +25,24 @@
 #include "landmark/clnf_response.h"
 #include "landmark/clnf_rlms.h"
 #include "math/openblas_gram.h"
+#include "test_cholesky.h"
+#include "test_clock.h"
+#include "test_images.h"
+#include "test_openface_csv.h"
+#include "test_pdm_extent.h"
+#include "test_random.h"
 
 #define MAIN_MODEL SHARED("models/openface/model/main_clnf_general.txt")
-#define LANDMARKS_CSV SHARED("reference/openface-2.2/default/default_landmarks.csv")
 #define FRAME(idx) SHARED("reference/nn/media/default_f" idx ".png")
 
 /* OpenFace 2.2's MTCNN box on frame 1 of default.wmv (CLNF_SPEC.md §13): x, y, w, h. */
 static const float frame1_box[4] = {147.371201f, 179.349548f, 190.917023f, 197.190750f};
 
-static double now_cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* xorshift32, reproducible */
+/* Reproducible uniform values in [0, 1) with 24 bits (test_random.h). */
 static uint32_t rng_state = 0x2545F491u;
 static double rng_uniform(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return (rng_state >> 8) * (1.0 / 16777216.0);
+    return (test_xorshift32(&rng_state) >> 8) * (1.0 / 16777216.0);
 }
 
 /* ---- grey conversion ------------------------------------------------------------------- */
@@ -361,68 +353,16 @@ static void test_shapes(const au_pdm *pdm)
 
 /* ---- real data --------------------------------------------------------------------------- */
 
-/* An 8-bit grey frame from a PNG written from OpenCV-decoded BGR frames. stb returns the
- * channels as stored in the PNG, R, G, B (checked against an FFmpeg bgr24 decode of
- * default.wmv: the PNG's pixels equal the decode with R and B swapped, on every pixel), so
- * they are reordered to B, G, R before the OpenCV conversion. */
+/* An 8-bit grey frame from a PNG written from OpenCV-decoded BGR frames, converted by the
+ * module under test (its conversion is checked against the formula in test_gray). */
 static uint8_t *load_gray(const char *path, int *w, int *h)
 {
-    int n;
-    uint8_t *rgb = stbi_load(path, w, h, &n, 3);
-    if (!rgb) {
-        fprintf(stderr, "%s: %s\n", path, stbi_failure_reason());
-        return NULL;
-    }
-    const size_t px = (size_t)*w * *h;
-    uint8_t *bgr = malloc(px * 3), *gray = malloc(px);
-    if (bgr && gray) {
-        for (size_t i = 0; i < px; i++) {
-            bgr[3 * i] = rgb[3 * i + 2];
-            bgr[3 * i + 1] = rgb[3 * i + 1];
-            bgr[3 * i + 2] = rgb[3 * i];
-        }
+    uint8_t *bgr = test_load_bgr(path, w, h);
+    uint8_t *gray = bgr ? malloc((size_t)*w * *h) : NULL;
+    if (gray)
         au_bgr_to_gray_opencv(bgr, *w, *h, 3 * (size_t)*w, gray, (size_t)*w);
-    }
     free(bgr);
-    stbi_image_free(rgb);
-    if (!gray)
-        return NULL;
     return gray;
-}
-
-/* OpenFace's landmarks of CSV frame `frame` (1-based; video frame frame−1) at full
- * precision. */
-static int load_landmarks(int frame, float *xy136)
-{
-    FILE *f = fopen(LANDMARKS_CSV, "r");
-    if (!f)
-        return 0;
-    static char line[65536];
-    int found = 0;
-    if (fgets(line, sizeof line, f))
-        while (fgets(line, sizeof line, f))
-            if (atoi(line) == frame) {
-                found = 1;
-                break;
-            }
-    fclose(f);
-    if (!found)
-        return 0;
-    char *p = line;
-    for (int col = 0; col < 5; col++) { /* frame, face_id, timestamp, confidence, success */
-        p = strchr(p, ',');
-        if (!p)
-            return 0;
-        p++;
-    }
-    for (int i = 0; i < 136; i++) {
-        char *end;
-        xy136[i] = strtof(p, &end);
-        if (end == p)
-            return 0;
-        p = *end == ',' ? end + 1 : end;
-    }
-    return 1;
 }
 
 static void distances(const float *a, const float *b, int n, double *mean, double *max)
@@ -498,25 +438,7 @@ static double recover_state(const au_pdm *pdm, const float *lm, float g[6], floa
                 H[a * P + b] = s;
             }
         }
-        for (int i = 0; i < P; i++) /* Cholesky in double */
-            for (int j = 0; j <= i; j++) {
-                double s = H[i * P + j];
-                for (int k = 0; k < j; k++)
-                    s -= H[i * P + k] * H[j * P + k];
-                H[i * P + j] = i == j ? sqrt(s) : s / H[j * P + j];
-            }
-        for (int i = 0; i < P; i++) {
-            double s = gr[i];
-            for (int k = 0; k < i; k++)
-                s -= H[i * P + k] * gr[k];
-            gr[i] = s / H[i * P + i];
-        }
-        for (int i = P - 1; i >= 0; i--) {
-            double s = gr[i];
-            for (int k = i + 1; k < P; k++)
-                s -= H[k * P + i] * gr[k];
-            gr[i] = s / H[i * P + i];
-        }
+        test_solve_spd(H, P, gr);
         for (int c = 0; c < P; c++)
             th[c] += gr[c];
     }
@@ -541,18 +463,14 @@ static void test_box_and_similarity(const au_clnf_model *m)
     const float zero[3] = {0, 0, 0};
     au_clnf_init_from_box(m, frame1_box, zero, g, p);
     /* by hand for rotation 0: the rotated mean is the mean itself */
-    double min_x = 1e30, max_x = -1e30, min_y = 1e30, max_y = -1e30;
-    for (int i = 0; i < n; i++) {
-        min_x = fmin(min_x, pdm->mean[i]);
-        max_x = fmax(max_x, pdm->mean[i]);
-        min_y = fmin(min_y, pdm->mean[n + i]);
-        max_y = fmax(max_y, pdm->mean[n + i]);
-    }
-    const float s = (frame1_box[2] / (float)(max_x - min_x) +
-                     frame1_box[3] / (float)(max_y - min_y)) / 2.0f;
+    const test_extent ext = test_pdm_mean_extent(pdm);
+    const float s = (frame1_box[2] / (float)(ext.max_x - ext.min_x) +
+                     frame1_box[3] / (float)(ext.max_y - ext.min_y)) / 2.0f;
     CHECK(g[0] == s && g[1] == 0.0f && g[2] == 0.0f && g[3] == 0.0f);
-    CHECK_NEAR(g[4], frame1_box[0] + frame1_box[2] / 2 - s * (min_x + max_x) / 2, 1e-4);
-    CHECK_NEAR(g[5], frame1_box[1] + frame1_box[3] / 2 - s * (min_y + max_y) / 2, 1e-4);
+    CHECK_NEAR(g[4], frame1_box[0] + frame1_box[2] / 2 - s * (ext.min_x + ext.max_x) / 2,
+               1e-4);
+    CHECK_NEAR(g[5], frame1_box[1] + frame1_box[3] / 2 - s * (ext.min_y + ext.max_y) / 2,
+               1e-4);
     int zero_p = 1;
     for (int j = 0; j < pdm->m; j++)
         zero_p &= p[j] == 0.0f;
@@ -631,13 +549,13 @@ static void test_frames(au_clnf_model *m)
     au_err err;
     au_clnf_params params;
     au_clnf_params_default(&params);
-    double t0 = now_cpu();
+    double t0 = test_thread_cpu_seconds();
     CHECK(au_clnf_prepare_model(m, &params, &err) == AUFACE_OK);
-    const double t_prep = now_cpu() - t0;
+    const double t_prep = test_thread_cpu_seconds() - t0;
     au_clnf_fitter *f = NULL;
-    t0 = now_cpu();
+    t0 = test_thread_cpu_seconds();
     CHECK(au_clnf_fitter_create(&f, m, &params, &err) == AUFACE_OK);
-    const double t_create = now_cpu() - t0;
+    const double t_create = test_thread_cpu_seconds() - t0;
     printf("  prepare model %.0f ms, create fitter %.0f ms\n", 1e3 * t_prep, 1e3 * t_create);
     if (!f)
         return;
@@ -646,7 +564,7 @@ static void test_frames(au_clnf_model *m)
     uint8_t *gray = load_gray(FRAME("000"), &w, &h);
     CHECK(gray != NULL && w == 640 && h == 480);
     float want[136];
-    CHECK(load_landmarks(1, want));
+    CHECK(test_openface_landmarks(1, want));
     if (!gray) {
         au_clnf_fitter_free(f);
         return;
@@ -719,10 +637,10 @@ static void test_frames(au_clnf_model *m)
     /* Frame 1: the 11-hypothesis detection from the MTCNN box. */
     memset(&r, 0, sizeof r);
     r.model_likelihood = -10.0f; /* CLNF::Read */
-    t0 = now_cpu();
+    t0 = test_thread_cpu_seconds();
     CHECK(au_clnf_detect_from_box(f, gray, w, h, (size_t)w, frame1_box, &params, &r, &err) ==
           AUFACE_OK);
-    const double t_detect = now_cpu() - t0;
+    const double t_detect = test_thread_cpu_seconds() - t0;
     double mean, max;
     distances(r.landmarks, want, 68, &mean, &max);
     printf("  frame 1 (11 hypotheses, %.1f ms): likelihood %.4f, s %.4f, vs OpenFace mean %.6f "
@@ -752,15 +670,16 @@ static void test_frames(au_clnf_model *m)
         float prev[136], next[136];
         gray = load_gray(paths[k], &w, &h);
         CHECK(gray != NULL);
-        CHECK(load_landmarks(prev_rows[k], prev) && load_landmarks(prev_rows[k] + 1, next));
+        CHECK(test_openface_landmarks(prev_rows[k], prev) &&
+              test_openface_landmarks(prev_rows[k] + 1, next));
         if (!gray)
             continue;
         const double resid = recover_state(pdm, prev, g, p);
         CHECK(resid < 2e-4);
-        t0 = now_cpu();
+        t0 = test_thread_cpu_seconds();
         CHECK(au_clnf_fit(f, gray, w, h, (size_t)w, g, p, params.window_sizes_small, &params,
                           &r, &err) == AUFACE_OK);
-        t_track += now_cpu() - t0;
+        t_track += test_thread_cpu_seconds() - t0;
         tracked++;
         distances(r.landmarks, next, 68, &mean, &max);
         printf("  video frame %d from OpenFace's state (residual %.1e px): mean %.5f max %.5f px\n",
@@ -783,14 +702,14 @@ static void test_frames(au_clnf_model *m)
             const int reps = 20;
             float g1[6], p1[AU_PDM_MAX_MODES];
             recover_state(pdm, prev, g1, p1);
-            t0 = now_cpu();
+            t0 = test_thread_cpu_seconds();
             for (int i = 0; i < reps; i++) {
                 memcpy(g, g1, sizeof g);
                 memcpy(p, p1, sizeof p);
                 au_clnf_fit(f, gray, w, h, (size_t)w, g, p, params.window_sizes_small, &params,
                             &r, &err);
             }
-            t_track += now_cpu() - t0;
+            t_track += test_thread_cpu_seconds() - t0;
             tracked += reps;
         }
         free(gray);

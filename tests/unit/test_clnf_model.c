@@ -9,24 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "landmark/clnf_model.h"
+#include "test_bytes.h"
+#include "test_clock.h"
+#include "test_files.h"
 
 #define MODEL_DIR SHARED("models/openface/model")
-
-#ifndef M_PI
-#define M_PI 3.14159265358979323846
-#endif
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Every file the main list names (directly or through the part and CLNF lists). */
 static const char *const model_files[] = {
@@ -73,8 +64,7 @@ static int link_original(const char *rel)
     char src[512], dst[512];
     snprintf(src, sizeof src, "%s/%s", MODEL_DIR, rel);
     mirror_path(dst, sizeof dst, rel);
-    unlink(dst);
-    return symlink(src, dst) == 0;
+    return test_link_file(src, dst);
 }
 
 static int make_mirror(void)
@@ -108,24 +98,12 @@ static void remove_mirror(void)
     rmdir(mirror);
 }
 
+/* The original file `rel` (NUL-terminated, see test_read_file). */
 static unsigned char *read_original(const char *rel, size_t *size)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", MODEL_DIR, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)n + 16);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
+    return test_read_file(path, size);
 }
 
 /* Replaces the mirror's `rel` with the given bytes. */
@@ -133,12 +111,22 @@ static int put_file(const char *rel, const void *data, size_t size)
 {
     char p[512];
     mirror_path(p, sizeof p, rel);
-    unlink(p);
-    FILE *f = fopen(p, "wb");
-    if (!f)
-        return 0;
-    int ok = fwrite(data, 1, size, f) == size;
-    return fclose(f) == 0 && ok;
+    return test_replace_file(p, data, size);
+}
+
+/* Loads the mirror's main list; CHECKs that it loads (the message is printed, after
+ * `label`, if not). */
+static au_clnf_model *load_mirror(const char *label)
+{
+    char p[512];
+    mirror_path(p, sizeof p, "main_clnf_general.txt");
+    au_clnf_model *m = NULL;
+    au_err err;
+    au_err_clear(&err);
+    CHECK(au_clnf_model_load(&m, p, &err) == AUFACE_OK);
+    if (!m)
+        fprintf(stderr, "  %s: %s\n", label, err.msg);
+    return m;
 }
 
 /* Loads the mirror's main list; expects failure with `status` and a message containing
@@ -164,15 +152,6 @@ static void expect_failure(const char *label, const char *restore_rel, auface_st
         au_clnf_model_free(m);
     if (restore_rel)
         CHECK(link_original(restore_rel));
-}
-
-static void put_le32(unsigned char *p, int32_t v)
-{
-    uint32_t u = (uint32_t)v;
-    p[0] = (unsigned char)u;
-    p[1] = (unsigned char)(u >> 8);
-    p[2] = (unsigned char)(u >> 16);
-    p[3] = (unsigned char)(u >> 24);
 }
 
 /* Byte offset of the first patch expert in a 68-point, 7-view file with windows 7, 9, 11, 15
@@ -246,9 +225,9 @@ static void test_real_model(void)
     au_clnf_model *m = NULL;
     au_err err;
     au_err_clear(&err);
-    double t0 = now();
+    double t0 = test_seconds();
     auface_status st = au_clnf_model_load(&m, MODEL_DIR "/main_clnf_general.txt", &err);
-    double t1 = now();
+    double t1 = test_seconds();
     CHECK(st == AUFACE_OK);
     if (st != AUFACE_OK) {
         fprintf(stderr, "  %s\n", err.msg);
@@ -456,9 +435,9 @@ static void test_real_model(void)
     CHECK(au_clnf_prepare_sigmas(mc, 3, 7, 0, &err) == AUFACE_ERR_ARG);
     CHECK(au_clnf_prepare_sigmas(mc, 2, 7, 7, &err) == AUFACE_ERR_ARG);
     size_t before = au_clnf_model_memory(m);
-    double t2 = now();
+    double t2 = test_seconds();
     CHECK(au_clnf_prepare_sigmas(mc, 2, 7, 0, &err) == AUFACE_OK);
-    double t3 = now();
+    double t3 = test_seconds();
     const au_ccnf_expert *e0 = au_clnf_expert(c, 2, 0, 0);
     CHECK(e0->num_sigmas == 1 && au_ccnf_find_sigma(e0, 7) != NULL);
     CHECK(au_clnf_expert(c, 2, 1, 0)->num_sigmas == 0);
@@ -503,88 +482,92 @@ static void test_truncated_binaries(void)
     }
 }
 
-static void test_garbled_patch_file(void)
+/* One damaged copy: the original with `value` written at `offset` (from the start, or from
+ * the end if negative) as an int32 (bytes == 4) or a float64 (bytes == 8); loading must fail
+ * with `status` and a message containing every non-NULL needle. */
+typedef struct garble {
+    const char *label;
+    long offset;
+    int bytes;
+    double value;
+    auface_status status;
+    const char *needle1, *needle2, *needle3;
+} garble;
+
+static void expect_garbled(const char *rel, const garble *cases, size_t n)
 {
-    const char *rel = "patch_experts/ccnf_patches_0.35_general.txt";
     size_t size;
     unsigned char *raw = read_original(rel, &size);
     CHECK(raw != NULL);
     if (!raw)
         return;
     unsigned char *buf = malloc(size);
-    const size_t e0 = first_expert_offset();
-#define GARBLE(label, offset, value, st, n2, n3)                                             \
-    do {                                                                                     \
-        memcpy(buf, raw, size);                                                              \
-        put_le32(buf + (offset), (value));                                                   \
-        CHECK(put_file(rel, buf, size));                                                     \
-        expect_failure(label, rel, st, "ccnf_patches_0.35_general.txt", n2, n3);             \
-    } while (0)
-    GARBLE("views 0", 8, 0, AUFACE_ERR_FORMAT, "number of views", NULL);
-    GARBLE("views huge", 8, 100000, AUFACE_ERR_FORMAT, "number of views", NULL);
-    GARBLE("centre type", 12 + 8, 9, AUFACE_ERR_FORMAT, "view 0", "view centre");
-    GARBLE("visibility type", 12 + 7 * 36 + 8, 5, AUFACE_ERR_FORMAT, "visibility",
-           "type 5");
-    GARBLE("visibility rows", 12 + 7 * 36 + 2 * 284, 67, AUFACE_ERR_FORMAT, "view 2",
-           "visibility");
-    GARBLE("window count", 12 + 7 * 36 + 7 * 284, 1000, AUFACE_ERR_FORMAT,
-           "number of window sizes", NULL);
-    GARBLE("window size", 12 + 7 * 36 + 7 * 284 + 4, -3, AUFACE_ERR_FORMAT, "window size",
-           NULL);
-    GARBLE("expert tag", e0, 6, AUFACE_ERR_FORMAT, "view 0, landmark 0", "record tag");
-    GARBLE("neurons", e0 + 12, 100, AUFACE_ERR_FORMAT, "landmark 0", "number of neurons");
-    GARBLE("neuron tag", e0 + 16, 3, AUFACE_ERR_FORMAT, "landmark 0, neuron 0", "record tag");
-    GARBLE("neuron type", e0 + 20, 3, AUFACE_ERR_UNSUPPORTED, "neuron 0", "neuron type 3");
-    GARBLE("weights rows", e0 + 48, 12, AUFACE_ERR_FORMAT, "neuron 0", "weights");
-    /* Visibility of view 0 landmark 0 says "no expert" but the expert has 7 neurons. */
-    GARBLE("visibility", 12 + 7 * 36 + 12, 0, AUFACE_ERR_FORMAT, "view 0, landmark 0",
-           "disagrees");
-#undef GARBLE
-    /* A NaN in the last patch confidence. */
-    memcpy(buf, raw, size);
-    const double nan = NAN;
-    memcpy(buf + size - 8, &nan, 8);
-    CHECK(put_file(rel, buf, size));
-    expect_failure("nan", rel, AUFACE_ERR_FORMAT, "view 6, landmark 67", "patch confidence",
-                   "not a finite");
+    for (size_t i = 0; buf && i < n; i++) {
+        const garble *g = &cases[i];
+        unsigned char *at = buf + (g->offset < 0 ? size : 0) + g->offset;
+        memcpy(buf, raw, size);
+        if (g->bytes == 8)
+            memcpy(at, &g->value, 8);
+        else
+            test_put_le32(at, (int32_t)g->value);
+        CHECK(put_file(rel, buf, size));
+        expect_failure(g->label, rel, g->status, g->needle1, g->needle2, g->needle3);
+    }
     free(buf);
     free(raw);
 }
 
+static void test_garbled_patch_file(void)
+{
+    const char *file = "ccnf_patches_0.35_general.txt";
+    const long e0 = (long)first_expert_offset();
+    const garble cases[] = {
+        {"views 0", 8, 4, 0, AUFACE_ERR_FORMAT, file, "number of views", NULL},
+        {"views huge", 8, 4, 100000, AUFACE_ERR_FORMAT, file, "number of views", NULL},
+        {"centre type", 12 + 8, 4, 9, AUFACE_ERR_FORMAT, file, "view 0", "view centre"},
+        {"visibility type", 12 + 7 * 36 + 8, 4, 5, AUFACE_ERR_FORMAT, file, "visibility",
+         "type 5"},
+        {"visibility rows", 12 + 7 * 36 + 2 * 284, 4, 67, AUFACE_ERR_FORMAT, file, "view 2",
+         "visibility"},
+        {"window count", 12 + 7 * 36 + 7 * 284, 4, 1000, AUFACE_ERR_FORMAT, file,
+         "number of window sizes", NULL},
+        {"window size", 12 + 7 * 36 + 7 * 284 + 4, 4, -3, AUFACE_ERR_FORMAT, file,
+         "window size", NULL},
+        {"expert tag", e0, 4, 6, AUFACE_ERR_FORMAT, file, "view 0, landmark 0", "record tag"},
+        {"neurons", e0 + 12, 4, 100, AUFACE_ERR_FORMAT, file, "landmark 0",
+         "number of neurons"},
+        {"neuron tag", e0 + 16, 4, 3, AUFACE_ERR_FORMAT, file, "landmark 0, neuron 0",
+         "record tag"},
+        {"neuron type", e0 + 20, 4, 3, AUFACE_ERR_UNSUPPORTED, file, "neuron 0",
+         "neuron type 3"},
+        {"weights rows", e0 + 48, 4, 12, AUFACE_ERR_FORMAT, file, "neuron 0", "weights"},
+        /* Visibility of view 0 landmark 0 says "no expert" but the expert has 7 neurons. */
+        {"visibility", 12 + 7 * 36 + 12, 4, 0, AUFACE_ERR_FORMAT, file, "view 0, landmark 0",
+         "disagrees"},
+        /* A NaN in the last patch confidence. */
+        {"nan", -8, 8, NAN, AUFACE_ERR_FORMAT, "view 6, landmark 67", "patch confidence",
+         "not a finite"},
+    };
+    expect_garbled("patch_experts/ccnf_patches_0.35_general.txt", cases,
+                   sizeof cases / sizeof cases[0]);
+}
+
 static void test_garbled_validator(void)
 {
-    const char *rel = "detection_validation/validator_cnn.txt";
-    size_t size;
-    unsigned char *raw = read_original(rel, &size);
-    CHECK(raw != NULL);
-    if (!raw)
-        return;
-    unsigned char *buf = malloc(size);
+    const char *file = "validator_cnn.txt";
     /* Layout: type, views, 7 orientation records (12 + 24), then view 0: mean (12 + 8P),
      * std (12 + 8P), depth, layer 0 type. */
-    const size_t depth_off = 8 + 7 * 36 + 2 * (12 + 8 * 2642);
-    memcpy(buf, raw, size);
-    put_le32(buf, 2);
-    CHECK(put_file(rel, buf, size));
-    expect_failure("type 2", rel, AUFACE_ERR_UNSUPPORTED, "validator_cnn.txt",
-                   "validator type 2", NULL);
-    memcpy(buf, raw, size);
-    put_le32(buf + depth_off + 4, 9);
-    CHECK(put_file(rel, buf, size));
-    expect_failure("layer type", rel, AUFACE_ERR_FORMAT, "validator_cnn.txt", "view 0",
-                   "layer 0 type");
-    memcpy(buf, raw, size);
-    put_le32(buf + depth_off + 8, 3); /* conv 3 input maps: the image has 1 */
-    CHECK(put_file(rel, buf, size));
-    expect_failure("conv inputs", rel, AUFACE_ERR_FORMAT, "validator_cnn.txt", "input maps",
-                   NULL);
-    memcpy(buf, raw, size);
-    put_le32(buf + 8 + 4, 5); /* orientation 0 columns: 5 elements */
-    CHECK(put_file(rel, buf, size));
-    expect_failure("orientation", rel, AUFACE_ERR_FORMAT, "validator_cnn.txt", "orientation",
-                   NULL);
-    free(buf);
-    free(raw);
+    const long depth_off = 8 + 7 * 36 + 2 * (12 + 8 * 2642);
+    const garble cases[] = {
+        {"type 2", 0, 4, 2, AUFACE_ERR_UNSUPPORTED, file, "validator type 2", NULL},
+        {"layer type", depth_off + 4, 4, 9, AUFACE_ERR_FORMAT, file, "view 0", "layer 0 type"},
+        /* conv 3 input maps: the image has 1 */
+        {"conv inputs", depth_off + 8, 4, 3, AUFACE_ERR_FORMAT, file, "input maps", NULL},
+        /* orientation 0 columns: 5 elements */
+        {"orientation", 8 + 4, 4, 5, AUFACE_ERR_FORMAT, file, "orientation", NULL},
+    };
+    expect_garbled("detection_validation/validator_cnn.txt", cases,
+                   sizeof cases / sizeof cases[0]);
 }
 
 static void put_text(const char *rel, const char *text)
@@ -603,20 +586,10 @@ static void test_bad_lists(void)
 
     /* A shorter but valid list loads (and haarAlign.txt, absent from the mirror, is ignored). */
     put_text(main_rel, main_ok);
-    {
-        char p[512];
-        mirror_path(p, sizeof p, main_rel);
-        au_clnf_model *m = NULL;
-        au_err err;
-        au_err_clear(&err);
-        CHECK(au_clnf_model_load(&m, p, &err) == AUFACE_OK);
-        if (m) {
-            CHECK(au_clnf_model_num_parts(m) == 1 && au_clnf_model_part(m, 0)->num_pairs == 2);
-            au_clnf_model_free(m);
-        } else {
-            fprintf(stderr, "  %s\n", err.msg);
-        }
-    }
+    au_clnf_model *m = load_mirror("shorter list");
+    if (m)
+        CHECK(au_clnf_model_num_parts(m) == 1 && au_clnf_model_part(m, 0)->num_pairs == 2);
+    au_clnf_model_free(m);
     put_text(main_rel, "LandmarkDetector clnf_missing.txt\n");
     expect_failure("missing clnf", NULL, AUFACE_ERR_IO, "clnf_missing.txt", "cannot open",
                    NULL);
@@ -659,20 +632,10 @@ static void test_bad_lists(void)
     /* CRLF line ends are accepted, as OpenFace strips the '\r'. */
     put_text(clnf_rel, "PDM pdms/In-the-wild_aligned_PDM_68.txt\r\n"
                        "PatchesCCNF patch_experts/ccnf_patches_0.5_general.txt\r\n");
-    {
-        char p[512];
-        mirror_path(p, sizeof p, "main_clnf_general.txt");
-        au_clnf_model *m = NULL;
-        au_err err;
-        au_err_clear(&err);
-        CHECK(au_clnf_model_load(&m, p, &err) == AUFACE_OK);
-        if (m) {
-            CHECK(au_clnf_model_main_const(m)->num_scales == 1);
-            au_clnf_model_free(m);
-        } else {
-            fprintf(stderr, "  CRLF: %s\n", err.msg);
-        }
-    }
+    m = load_mirror("CRLF");
+    if (m)
+        CHECK(au_clnf_model_main_const(m)->num_scales == 1);
+    au_clnf_model_free(m);
     CHECK(link_original(clnf_rel));
 
     /* A part list that names a validator is not supported. */
@@ -718,15 +681,7 @@ int main(void)
         return check_report("test_clnf_model");
     }
     /* The mirror itself loads. */
-    {
-        char p[512];
-        mirror_path(p, sizeof p, "main_clnf_general.txt");
-        au_clnf_model *m = NULL;
-        au_err err;
-        au_err_clear(&err);
-        CHECK(au_clnf_model_load(&m, p, &err) == AUFACE_OK);
-        au_clnf_model_free(m);
-    }
+    au_clnf_model_free(load_mirror("mirror"));
     test_truncated_binaries();
     test_garbled_patch_file();
     test_garbled_validator();

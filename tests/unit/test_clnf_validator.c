@@ -10,29 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <stb/stb_image.h>
 
 #include "check.h"
 #include "io/landmark_csv.h"
 #include "landmark/clnf_model.h"
 #include "landmark/clnf_validator.h"
+#include "test_clock.h"
+#include "test_images.h"
+#include "test_openface_csv.h"
 
 #define MODEL_MAIN SHARED("models/openface/model/main_clnf_general.txt")
 #define REF_DIR SHARED("reference/openface-2.2/default")
 #define FRAME_DIR SHARED("reference/nn/media")
-
-#ifndef M_PI
-#define M_PI 3.14159265358979323846
-#endif
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Aligned scratch that is deliberately misaligned by one byte: the module must cope. */
 typedef struct scratch_mem {
@@ -49,24 +38,6 @@ static scratch_mem scratch_alloc(size_t bytes)
 }
 
 /* ---- image and reference data ----------------------------------------------------------- */
-
-/* The grey conversion of the reference build (CLNF_SPEC.md §1, §12.1): OpenCV BGR2GRAY with
- * 15-bit coefficients. stb_image returns the PNG's R, G, B order (checked against ffmpeg's
- * bgr24 decode of the same frame: all 307200 pixels equal after swapping R and B). */
-static uint8_t *load_gray(const char *path, int *w, int *h)
-{
-    int c;
-    unsigned char *rgb = stbi_load(path, w, h, &c, 3);
-    if (!rgb)
-        return NULL;
-    uint8_t *g = malloc((size_t)*w * *h);
-    for (size_t i = 0; g && i < (size_t)*w * *h; i++) {
-        unsigned R = rgb[3 * i], G = rgb[3 * i + 1], B = rgb[3 * i + 2];
-        g[i] = (uint8_t)((3735u * B + 19235u * G + 9798u * R + 16384u) >> 15);
-    }
-    stbi_image_free(rgb);
-    return g;
-}
 
 /* Landmarks of CSV frame `frame` (1-based) from the full-precision landmark file. */
 static int load_landmarks(long frame, float lm[136], double *confidence)
@@ -85,29 +56,6 @@ static int load_landmarks(long frame, float lm[136], double *confidence)
     return got;
 }
 
-/* Splits a CSV line in place; returns the number of fields. */
-static int split_fields(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        while (*p == ' ')
-            p++;
-        fields[n++] = p;
-        char *q = strchr(p, ',');
-        if (!q)
-            break;
-        *q = 0;
-        p = q + 1;
-    }
-    for (int i = 0; i < n; i++) {
-        char *e = fields[i] + strlen(fields[i]);
-        while (e > fields[i] && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r'))
-            *--e = 0;
-    }
-    return n;
-}
-
 /* From an OpenFace CSV: the row whose `frame` is `frame` (or the first row when the file
  * has no frame column, as FaceLandmarkImg's): p_rx, p_ry, p_rz (3 decimals), confidence,
  * and, if lm is not NULL, x_0..x_67, y_0..y_67 (planar). */
@@ -122,7 +70,7 @@ static int load_csv_row(const char *path, long frame, float rot[3], double *conf
     static int col_lm[136];
     int col_frame = -1, col_conf = -1, col_r[3] = {-1, -1, -1}, got = 0, lm_cols = 0;
     if (fgets(line, sizeof line, f)) {
-        int n = split_fields(line, fields, 2048);
+        int n = test_csv_split(line, fields, 2048);
         for (int i = 0; i < n; i++) {
             int k;
             char c;
@@ -145,7 +93,7 @@ static int load_csv_row(const char *path, long frame, float rot[3], double *conf
     }
     while (col_conf >= 0 && col_r[0] >= 0 && col_r[1] >= 0 && col_r[2] >= 0 &&
            (!lm || lm_cols == 136) && fgets(line, sizeof line, f)) {
-        int n = split_fields(line, fields, 2048);
+        int n = test_csv_split(line, fields, 2048);
         if (n <= col_r[2] || (col_frame >= 0 && atol(fields[col_frame]) != frame))
             continue;
         for (int k = 0; k < 3; k++)
@@ -481,7 +429,7 @@ static void test_reference_frames(const au_clnf_model *m, const au_clnf_validato
     printf("validator scratch: %zu bytes\n", bytes);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         int w, h;
-        uint8_t *gray = load_gray(cases[c].png, &w, &h);
+        uint8_t *gray = test_load_gray(cases[c].png, &w, &h);
         float lm[136], rot[3];
         double conf_lm = -1, conf_csv = -1;
         CHECK(gray != NULL);
@@ -527,10 +475,10 @@ static void test_reference_frames(const au_clnf_model *m, const au_clnf_validato
             const int reps = 100;
             double best_us = 1e9, acc = 0;
             for (int batch = 0; batch < 5; batch++) {
-                double t0 = now();
+                double t0 = test_seconds();
                 for (int i = 0; i < reps; i++)
                     acc += au_clnf_validate(m, rot, gray, w, h, (size_t)w, lm, sm.p);
-                best_us = fmin(best_us, (now() - t0) / reps * 1e6);
+                best_us = fmin(best_us, (test_seconds() - t0) / reps * 1e6);
             }
             CHECK_NEAR(acc / (5 * reps), cert, 1e-12);
             printf("validation time: %.1f us per call (best of 5 x %d calls)\n", best_us, reps);
@@ -570,7 +518,7 @@ static void test_reference_frames(const au_clnf_model *m, const au_clnf_validato
 static void test_sample1(const au_clnf_model *m, const au_clnf_validator *val)
 {
     int w, h;
-    uint8_t *gray = load_gray(SHARED("media/sample1.jpg"), &w, &h);
+    uint8_t *gray = test_load_gray(SHARED("media/sample1.jpg"), &w, &h);
     float lm[136], rot[3];
     double conf = -1;
     CHECK(gray != NULL);

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "auface.h"
 #include "check.h"
+#include "test_files.h"
 
 typedef struct job_arg {
     const char *csv;
@@ -33,28 +33,10 @@ static void *run_pipeline(void *arg)
     return NULL;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 int main(void)
 {
-    char dir[] = "/tmp/auface_test_concurrency_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[64];
+    CHECK(test_make_temp_dir(dir, sizeof dir, "auface_test_concurrency") != NULL);
     char alone[256], a[256], b[256];
     snprintf(alone, sizeof alone, "%s/alone.csv", dir);
     snprintf(a, sizeof a, "%s/a.csv", dir);
@@ -74,7 +56,8 @@ int main(void)
     CHECK(ja.status == AUFACE_OK && jb.status == AUFACE_OK);
 
     size_t n0 = 0, na = 0, nb = 0;
-    char *c0 = slurp(alone, &n0), *ca = slurp(a, &na), *cb = slurp(b, &nb);
+    char *c0 = test_read_file(alone, &n0), *ca = test_read_file(a, &na),
+         *cb = test_read_file(b, &nb);
     CHECK(c0 && ca && cb);
     CHECK(n0 > 1000 && n0 == na && n0 == nb);
     if (c0 && ca && cb && n0 == na && n0 == nb) {
@@ -84,9 +67,6 @@ int main(void)
     free(c0);
     free(ca);
     free(cb);
-    remove(alone);
-    remove(a);
-    remove(b);
-    rmdir(dir);
+    test_remove_tree(dir);
     return check_report("test_concurrency");
 }

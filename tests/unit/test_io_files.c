@@ -13,30 +13,13 @@
 #include "io/bmp_file.h"
 #include "io/hog_file.h"
 #include "io/landmark_csv.h"
+#include "test_files.h"
 
 static char tmpdir[256];
 
 static void tmp_path(char *out, size_t n, const char *name)
 {
     snprintf(out, n, "%s/%s", tmpdir, name);
-}
-
-static uint8_t *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
 }
 
 /* Names in the temporary folder, sorted into `names` (count returned). */
@@ -95,7 +78,7 @@ static void test_hog_round_trip(void)
     CHECK(au_atomic_commit(&af, &err) == AUFACE_OK);
 
     size_t size;
-    uint8_t *bytes = read_bytes(path, &size);
+    uint8_t *bytes = test_read_file(path, &size);
     CHECK(size == 3 * 16 + (2 * A + B) * 4u);
     /* the first record's header, byte by byte: 12, 12, 31 (int32 LE), +1.0f = 0x3f800000 */
     static const uint8_t head[16] = {12, 0, 0, 0, 12, 0, 0, 0, 31, 0, 0, 0, 0, 0, 0x80, 0x3f};
@@ -169,7 +152,7 @@ static void test_hog_broken(void)
 {
     char path[300];
     size_t size;
-    uint8_t *bytes = read_bytes(SHARED("reference/openface-2.2/default/default.hog"), &size);
+    uint8_t *bytes = test_read_file(SHARED("reference/openface-2.2/default/default.hog"), &size);
     CHECK(bytes && size == 288u * 17872);
     if (!bytes)
         return;
@@ -178,9 +161,7 @@ static void test_hog_broken(void)
     au_hog_record rec;
     /* one whole record, then half of the second */
     tmp_path(path, sizeof path, "trunc.hog");
-    FILE *f = fopen(path, "wb");
-    fwrite(bytes, 1, 17872 + 17872 / 2, f);
-    fclose(f);
+    test_write_file(path, bytes, 17872 + 17872 / 2);
     CHECK(au_hog_reader_open(&r, path, &err) == AUFACE_OK);
     if (r) {
         CHECK(au_hog_reader_next(r, &rec, &err) == 1);
@@ -193,9 +174,7 @@ static void test_hog_broken(void)
     tmp_path(path, sizeof path, "flag.hog");
     static const uint8_t half[4] = {0, 0, 0, 0x3f};
     memcpy(bytes + 12, half, 4);
-    f = fopen(path, "wb");
-    fwrite(bytes, 1, 17872, f);
-    fclose(f);
+    test_write_file(path, bytes, 17872);
     CHECK(au_hog_reader_open(&r, path, &err) == AUFACE_OK);
     if (r) {
         CHECK(au_hog_reader_next(r, &rec, &err) < 0 && err.status == AUFACE_ERR_FORMAT);
@@ -205,9 +184,7 @@ static void test_hog_broken(void)
     tmp_path(path, sizeof path, "size.hog");
     static const uint8_t huge[16] = {0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0, 31, 0, 0, 0,
                                      0, 0, 0x80, 0x3f};
-    f = fopen(path, "wb");
-    fwrite(huge, 1, 16, f);
-    fclose(f);
+    test_write_file(path, huge, 16);
     CHECK(au_hog_reader_open(&r, path, &err) == AUFACE_OK);
     if (r) {
         CHECK(au_hog_reader_next(r, &rec, &err) < 0 && err.status == AUFACE_ERR_FORMAT);
@@ -231,14 +208,14 @@ static void test_bmp_openface(void)
         return;
     /* The file's first pixel row is the image's bottom row, stored B, G, R. */
     size_t size;
-    uint8_t *orig = read_bytes(ref, &size);
+    uint8_t *orig = test_read_file(ref, &size);
     CHECK(orig && size == 54 + 112 * 336);
     CHECK(orig && memcmp(orig + 54, bgr + 111 * 336, 336) == 0);
     char path[300];
     tmp_path(path, sizeof path, "again.bmp");
     CHECK(au_bmp_write(path, bgr, w, h, (size_t)w * 3, &err) == AUFACE_OK);
     size_t size2;
-    uint8_t *again = read_bytes(path, &size2);
+    uint8_t *again = test_read_file(path, &size2);
     CHECK(again && orig && size2 == size && memcmp(again, orig, size) == 0);
     free(again);
     free(orig);
@@ -257,7 +234,7 @@ static void test_bmp_round_trip(void)
     au_err err;
     CHECK(au_bmp_write(path, img, W, H, STRIDE, &err) == AUFACE_OK);
     size_t size;
-    uint8_t *bytes = read_bytes(path, &size);
+    uint8_t *bytes = test_read_file(path, &size);
     CHECK(size == 54 + 16 * H);
     CHECK(bytes && bytes[2] == 54 + 16 * H && bytes[10] == 54 && bytes[18] == W &&
           bytes[22] == H && bytes[28] == 24);
@@ -274,9 +251,7 @@ static void test_bmp_round_trip(void)
 
     CHECK(au_bmp_write(path, img, W, H, 14, &err) == AUFACE_ERR_ARG);  /* stride < 3 W */
     tmp_path(path, sizeof path, "notbmp.bmp");
-    FILE *f = fopen(path, "wb");
-    fputs("PNG? no", f);
-    fclose(f);
+    test_write_file(path, "PNG? no", 7);
     CHECK(au_bmp_read(path, &back, &w, &h, &err) == AUFACE_ERR_FORMAT && back == NULL);
     CHECK(strstr(err.msg, path) != NULL);
     CHECK(au_bmp_read("/nonexistent/a.bmp", &back, &w, &h, &err) == AUFACE_ERR_IO);
@@ -287,7 +262,7 @@ static void test_bmp_round_trip(void)
 static int file_has(const char *path, const char *text)
 {
     size_t n;
-    uint8_t *b = read_bytes(path, &n);
+    uint8_t *b = test_read_file(path, &n);
     int same = b && n == strlen(text) && memcmp(b, text, n) == 0;
     free(b);
     return same;
@@ -364,18 +339,14 @@ static void test_atomic(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_io_files.XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (!test_make_temp_dir(tmpdir, sizeof tmpdir, "test_io_files"))
         return 1;
-    }
     test_hog_round_trip();
     test_hog_openface();
     test_hog_broken();
     test_bmp_openface();
     test_bmp_round_trip();
     test_atomic();
-    clear_tmp();
-    rmdir(tmpdir);
+    test_remove_tree(tmpdir);
     return check_report("test_io_files");
 }

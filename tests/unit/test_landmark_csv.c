@@ -3,47 +3,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "io/landmark_csv.h"
+#include "test_files.h"
+#include "test_openface_csv.h"
 
 #define NPTS AU_LANDMARK_CSV_POINTS
 
 static char tmpdir[256];
 
-static void write_text(const char *path, const char *text)
+/* Opens `path`; CHECKs that it opens (the message is printed if not). */
+static au_landmark_csv *open_csv(const char *path)
 {
-    FILE *f = fopen(path, "wb");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-/* Independent split of one CSV line on ',' with spaces trimmed: field texts into `fields`
- * (pointers into `line`, which is modified). Returns the field count. */
-static int split_line(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        char *e = strchr(p, ',');
-        if (e)
-            *e = '\0';
-        char *b = p;
-        while (*b == ' ')
-            b++;
-        char *t = b + strlen(b);
-        while (t > b && (t[-1] == ' ' || t[-1] == '\n' || t[-1] == '\r'))
-            *--t = '\0';
-        if (n < max)
-            fields[n] = b;
-        n++;
-        if (!e)
-            return n;
-        p = e + 1;
-    }
+    au_err err;
+    au_landmark_csv *r = NULL;
+    CHECK(au_landmark_csv_open(&r, path, &err) == AUFACE_OK);
+    if (!r)
+        fprintf(stderr, "%s\n", err.msg);
+    return r;
 }
 
 /* default_landmarks.csv: 288 rows; every value, printed back with 9 significant digits as
@@ -51,22 +29,16 @@ static int split_line(char *line, char **fields, int max)
 static void test_full_precision(void)
 {
     const char *path = SHARED("reference/openface-2.2/default/default_landmarks.csv");
-    au_err err;
-    au_landmark_csv *r = NULL;
-    CHECK(au_landmark_csv_open(&r, path, &err) == AUFACE_OK);
-    if (!r) {
-        fprintf(stderr, "%s\n", err.msg);
+    au_landmark_csv *r = open_csv(path);
+    if (!r)
         return;
-    }
+    au_err err;
     FILE *raw = fopen(path, "rb");
     static char line[65536];
     static char *fields[1024];
     CHECK(raw && fgets(line, sizeof line, raw));
-    int ncols = split_line(line, fields, 1024);
-    int xcol = -1;
-    for (int c = 0; c < ncols && c < 1024; c++)
-        if (strcmp(fields[c], "x_0") == 0)
-            xcol = c;
+    int ncols = test_csv_split(line, fields, 1024);
+    int xcol = test_csv_column(fields, ncols, "x_0");
     CHECK(xcol == 5);  /* frame, face_id, timestamp, confidence, success, x_0 .. */
 
     long frame, rows = 0;
@@ -79,7 +51,8 @@ static void test_full_precision(void)
             CHECK(lm[1] == 149.151077f);   /* x_1 */
         }
         frames_ok &= frame == rows;
-        if (!raw || !fgets(line, sizeof line, raw) || split_line(line, fields, 1024) != ncols) {
+        if (!raw || !fgets(line, sizeof line, raw) ||
+            test_csv_split(line, fields, 1024) != ncols) {
             roundtrip_ok = 0;
             continue;
         }
@@ -182,13 +155,10 @@ static void test_reordered_columns(void)
     char path[300];
     snprintf(path, sizeof path, "%s/reordered.csv", tmpdir);
     write_reordered(path, -1, 0);
-    au_err err;
-    au_landmark_csv *r = NULL;
-    CHECK(au_landmark_csv_open(&r, path, &err) == AUFACE_OK);
-    if (!r) {
-        fprintf(stderr, "%s\n", err.msg);
+    au_landmark_csv *r = open_csv(path);
+    if (!r)
         return;
-    }
+    au_err err;
     long frame;
     int success, n = 0, values_ok = 1;
     float lm[2 * NPTS];
@@ -219,7 +189,7 @@ static void test_errors(void)
     CHECK(r == NULL && strstr(err.msg, path) && strstr(err.msg, "y_67"));
 
     snprintf(path, sizeof path, "%s/empty.csv", tmpdir);
-    write_text(path, "");
+    test_write_file(path, "", 0);
     CHECK(au_landmark_csv_open(&r, path, &err) == AUFACE_ERR_FORMAT);
     CHECK(strstr(err.msg, path) != NULL);
 
@@ -229,7 +199,7 @@ static void test_errors(void)
     long frame;
     int success;
     float lm[2 * NPTS];
-    CHECK(au_landmark_csv_open(&r, path, &err) == AUFACE_OK);
+    r = open_csv(path);
     if (r) {
         CHECK(au_landmark_csv_next(r, &frame, &success, lm, &err) == 1);
         CHECK(au_landmark_csv_next(r, &frame, &success, lm, &err) < 0);
@@ -255,7 +225,7 @@ static void test_errors(void)
             fprintf(f, ", %s", i == 70 ? bad_values[k] : "1.5");
         fputs("\n", f);
         fclose(f);
-        CHECK(au_landmark_csv_open(&r, path, &err) == AUFACE_OK);
+        r = open_csv(path);
         if (r) {
             CHECK(au_landmark_csv_next(r, &frame, &success, lm, &err) < 0);
             CHECK(err.status == AUFACE_ERR_FORMAT && strstr(err.msg, ":2:"));
@@ -284,11 +254,10 @@ static void test_rounding(void)
     fputs("\n", f);
     fclose(f);
     au_err err;
-    au_landmark_csv *r = NULL;
     long frame;
     int success;
     float lm[2 * NPTS];
-    CHECK(au_landmark_csv_open(&r, path, &err) == AUFACE_OK);
+    au_landmark_csv *r = open_csv(path);
     if (r) {
         CHECK(au_landmark_csv_next(r, &frame, &success, lm, &err) == 1);
         CHECK(frame == 1 && success == 1);  /* defaults: row number, success 1 */
@@ -304,24 +273,13 @@ static void test_rounding(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_landmark_csv.XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (!test_make_temp_dir(tmpdir, sizeof tmpdir, "test_landmark_csv"))
         return 1;
-    }
     test_full_precision();
     test_openface_csv();
     test_reordered_columns();
     test_errors();
     test_rounding();
-    static const char *const files[] = {"reordered.csv", "no_y67.csv", "empty.csv",
-                                        "short_row.csv", "bad0.csv", "bad1.csv", "bad2.csv",
-                                        "bad3.csv", "bad4.csv", "bad5.csv", "rounding.csv"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char p[300];
-        snprintf(p, sizeof p, "%s/%s", tmpdir, files[i]);
-        unlink(p);
-    }
-    rmdir(tmpdir);
+    test_remove_tree(tmpdir);
     return check_report("test_landmark_csv");
 }

@@ -4,41 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "nn/graph.h"
 #include "nn/onnx_model.h"
+#include "test_files.h"
 
 #define PFLD_MODEL SHARED("models/pfld/pfld_68.onnx")
 #define RF_MODEL SHARED("models/retinaface/retinaface_mobilenet0.25_640.onnx")
-
-static unsigned char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = buf ? (size_t)n : 0;
-    return buf;
-}
-
-static int write_all(const char *path, const unsigned char *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return 0;
-    int ok = fwrite(data, 1, n, f) == n;
-    return fclose(f) == 0 && ok;
-}
 
 static int count_op(const au_onnx_model *m, const char *op)
 {
@@ -110,13 +83,13 @@ static void check_rejected(const char *path, const char *what)
 
 static void check_damaged_files(void)
 {
-    char dir[] = "/tmp/test_nn_onnx_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[64];
+    CHECK(test_make_temp_dir(dir, sizeof dir, "test_nn_onnx") != NULL);
     char path[256];
     snprintf(path, sizeof path, "%s/model.onnx", dir);
 
     size_t size = 0;
-    unsigned char *data = read_all(PFLD_MODEL, &size);
+    unsigned char *data = test_read_file(PFLD_MODEL, &size);
     CHECK(data != NULL && size > 1000000);
     if (data) {
         /* Truncations across the file, including inside the weights and the last bytes. */
@@ -124,7 +97,7 @@ static void check_damaged_files(void)
                                size - 10, size - 2, size - 1};
         int rejected = 0;
         for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
-            CHECK(write_all(path, data, cuts[k]));
+            CHECK(test_write_file(path, data, cuts[k]));
             au_err err;
             au_onnx_model *m = NULL;
             auface_status st = au_onnx_model_load(&m, path, &err);
@@ -142,15 +115,14 @@ static void check_damaged_files(void)
 
         /* Not protobuf at all. */
         static const unsigned char junk[] = "this is not an ONNX model, just some text\n";
-        CHECK(write_all(path, junk, sizeof junk - 1));
+        CHECK(test_write_file(path, junk, sizeof junk - 1));
         check_rejected(path, "text file");
         /* Empty file. */
-        CHECK(write_all(path, data, 0));
+        CHECK(test_write_file(path, data, 0));
         check_rejected(path, "empty file");
         free(data);
     }
-    remove(path);
-    rmdir(dir);
+    test_remove_tree(dir);
     /* Missing file: an I/O error naming it. */
     au_err err;
     au_onnx_model *m = NULL;

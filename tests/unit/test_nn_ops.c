@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "nn/graph.h"
 #include "onnx.pb-c.h"
+#include "test_files.h"
 
 /* ---------------------------------------------------------------------------------------
  * A tiny graph builder. Every allocation is recorded and freed by gb_free. */
@@ -235,10 +235,7 @@ static int gb_save(gb *g, const char *path)
     size_t size = onnx__model_proto__get_packed_size(&model);
     uint8_t *buf = malloc(size);
     onnx__model_proto__pack(&model, buf);
-    FILE *f = fopen(path, "wb");
-    int ok = f && fwrite(buf, 1, size, f) == size;
-    if (f)
-        ok &= fclose(f) == 0;
+    int ok = test_write_file(path, buf, size);
     free(buf);
     return ok;
 }
@@ -383,7 +380,7 @@ static tensor4 ref_resize(const tensor4 *x, int linear, const char *coord, const
 /* ---------------------------------------------------------------------------------------
  * Running a saved graph. */
 
-static char tmpdir[] = "/tmp/test_nn_ops_XXXXXX";
+static char tmpdir[64];
 
 static au_nn_runtime *plan_model(gb *g, const char *file, au_nn_model **model, const int in_shape[4])
 {
@@ -800,105 +797,92 @@ static void test_layout(void)
 /* ---------------------------------------------------------------------------------------
  * Errors. */
 
+/* The graphs of the error cases: opset 13, input "x" of 1x2x4x4. */
+static void error_graph(gb *g)
+{
+    *g = (gb){.opset = 13};
+    g->input = gb_value(g, "x", 4, (int64_t[]){1, 2, 4, 4});
+}
+
+/* Saves g as tmpdir/file and loads it (both CHECKed), then plans it for its 1x2x4x4 input:
+ * returns au_nn_runtime_create's status (its message in err) and whether a runtime was
+ * made. Frees the graph. */
+static auface_status plan_error_graph(gb *g, const char *file, au_err *err, int *planned)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, file);
+    CHECK(gb_save(g, path));
+    au_nn_model *m = NULL;
+    au_nn_runtime *rt = NULL;
+    CHECK(au_nn_model_load(&m, path, err) == AUFACE_OK);
+    auface_status st = au_nn_runtime_create(&rt, m, (int[]){1, 2, 4, 4}, err);
+    *planned = rt != NULL;
+    au_nn_runtime_destroy(rt);
+    au_nn_model_free(m);
+    gb_free(g);
+    return st;
+}
+
 static void test_errors(void)
 {
     au_err err;
     char path[256];
+    gb g;
+    int planned;
     /* An op the runtime does not know: the message names the node and the op type. */
-    {
-        gb g = {.opset = 13};
-        g.input = gb_value(&g, "x", 4, (int64_t[]){1, 2, 4, 4});
-        gb_node(&g, "Relu", "ok_relu", "x", "a");
-        gb_node(&g, "Einsum", "my_einsum", "a", "y");
-        gb_output(&g, "y");
-        snprintf(path, sizeof path, "%s/unsupported.onnx", tmpdir);
-        CHECK(gb_save(&g, path));
-        au_nn_model *m = NULL;
-        au_nn_runtime *rt = NULL;
-        CHECK(au_nn_model_load(&m, path, &err) == AUFACE_OK);
-        CHECK(au_nn_runtime_create(&rt, m, (int[]){1, 2, 4, 4}, &err) == AUFACE_ERR_UNSUPPORTED);
-        CHECK(rt == NULL);
-        CHECK(strstr(err.msg, "my_einsum") != NULL && strstr(err.msg, "Einsum") != NULL);
-        CHECK(strstr(err.msg, "unsupported.onnx") != NULL);
-        printf("unsupported op: %s\n", err.msg);
-        au_nn_model_free(m);
-        gb_free(&g);
-    }
+    error_graph(&g);
+    gb_node(&g, "Relu", "ok_relu", "x", "a");
+    gb_node(&g, "Einsum", "my_einsum", "a", "y");
+    gb_output(&g, "y");
+    CHECK(plan_error_graph(&g, "unsupported.onnx", &err, &planned) == AUFACE_ERR_UNSUPPORTED);
+    CHECK(!planned);
+    CHECK(strstr(err.msg, "my_einsum") != NULL && strstr(err.msg, "Einsum") != NULL);
+    CHECK(strstr(err.msg, "unsupported.onnx") != NULL);
+    printf("unsupported op: %s\n", err.msg);
     /* A node that reads a value nobody produces. */
-    {
-        gb g = {.opset = 13};
-        g.input = gb_value(&g, "x", 4, (int64_t[]){1, 2, 4, 4});
-        gb_node(&g, "Add", "add_ghost", "x,ghost", "y");
-        gb_output(&g, "y");
-        snprintf(path, sizeof path, "%s/undefined.onnx", tmpdir);
-        CHECK(gb_save(&g, path));
-        au_nn_model *m = NULL;
-        au_nn_runtime *rt = NULL;
-        CHECK(au_nn_model_load(&m, path, &err) == AUFACE_OK);
-        CHECK(au_nn_runtime_create(&rt, m, (int[]){1, 2, 4, 4}, &err) == AUFACE_ERR_FORMAT);
-        CHECK(strstr(err.msg, "add_ghost") != NULL && strstr(err.msg, "ghost") != NULL);
-        au_nn_model_free(m);
-        gb_free(&g);
-    }
+    error_graph(&g);
+    gb_node(&g, "Add", "add_ghost", "x,ghost", "y");
+    gb_output(&g, "y");
+    CHECK(plan_error_graph(&g, "undefined.onnx", &err, &planned) == AUFACE_ERR_FORMAT);
+    CHECK(strstr(err.msg, "add_ghost") != NULL && strstr(err.msg, "ghost") != NULL);
     /* A Conv whose weights do not fit the input's channels. */
-    {
-        gb g = {.opset = 13};
-        g.input = gb_value(&g, "x", 4, (int64_t[]){1, 2, 4, 4});
-        gb_init_f(&g, "w", 4, (int64_t[]){3, 5, 1, 1}, (float[15]){0});
-        gb_node(&g, "Conv", "conv_bad", "x,w", "y");
-        gb_output(&g, "y");
-        snprintf(path, sizeof path, "%s/badconv.onnx", tmpdir);
-        CHECK(gb_save(&g, path));
-        au_nn_model *m = NULL;
-        au_nn_runtime *rt = NULL;
-        CHECK(au_nn_model_load(&m, path, &err) == AUFACE_OK);
-        CHECK(au_nn_runtime_create(&rt, m, (int[]){1, 2, 4, 4}, &err) == AUFACE_ERR_UNSUPPORTED);
-        CHECK(strstr(err.msg, "conv_bad") != NULL);
-        au_nn_model_free(m);
-        gb_free(&g);
-    }
+    error_graph(&g);
+    gb_init_f(&g, "w", 4, (int64_t[]){3, 5, 1, 1}, (float[15]){0});
+    gb_node(&g, "Conv", "conv_bad", "x,w", "y");
+    gb_output(&g, "y");
+    CHECK(plan_error_graph(&g, "badconv.onnx", &err, &planned) == AUFACE_ERR_UNSUPPORTED);
+    CHECK(strstr(err.msg, "conv_bad") != NULL);
     /* Raw data whose size does not match the dims: rejected at load, naming the tensor. */
-    {
-        gb g = {.opset = 13};
-        g.input = gb_value(&g, "x", 4, (int64_t[]){1, 2, 4, 4});
-        gb_init_f(&g, "wrong_raw", 1, (int64_t[]){2}, (float[]){1, 2});
-        gb_init_f(&g, "wrong_size", 1, (int64_t[]){2}, (float[]){1, 2});
-        g.inits[0]->raw_data.len = 7;  /* stored as raw_data: 7 bytes for 2 floats */
-        g.inits[1]->n_float_data = 1; /* stored as float_data: 1 value for dims [2] */
-        gb_node(&g, "Relu", "r", "x", "y");
-        gb_output(&g, "y");
-        snprintf(path, sizeof path, "%s/badtensor.onnx", tmpdir);
-        CHECK(gb_save(&g, path));
-        au_nn_model *m = NULL;
-        CHECK(au_nn_model_load(&m, path, &err) == AUFACE_ERR_FORMAT);
-        CHECK(strstr(err.msg, "wrong_raw") != NULL && strstr(err.msg, "badtensor.onnx") != NULL);
-        g.inits[0]->raw_data.len = 8;
-        CHECK(gb_save(&g, path));
-        CHECK(au_nn_model_load(&m, path, &err) == AUFACE_ERR_FORMAT);
-        CHECK(strstr(err.msg, "wrong_size") != NULL);
-        g.inits[1]->n_float_data = 2;
-        CHECK(gb_save(&g, path));
-        CHECK(au_nn_model_load(&m, path, &err) == AUFACE_OK);
-        au_nn_model_free(m);
-        gb_free(&g);
-    }
-    remove(path);
+    error_graph(&g);
+    gb_init_f(&g, "wrong_raw", 1, (int64_t[]){2}, (float[]){1, 2});
+    gb_init_f(&g, "wrong_size", 1, (int64_t[]){2}, (float[]){1, 2});
+    g.inits[0]->raw_data.len = 7;  /* stored as raw_data: 7 bytes for 2 floats */
+    g.inits[1]->n_float_data = 1; /* stored as float_data: 1 value for dims [2] */
+    gb_node(&g, "Relu", "r", "x", "y");
+    gb_output(&g, "y");
+    snprintf(path, sizeof path, "%s/badtensor.onnx", tmpdir);
+    CHECK(gb_save(&g, path));
+    au_nn_model *m = NULL;
+    CHECK(au_nn_model_load(&m, path, &err) == AUFACE_ERR_FORMAT);
+    CHECK(strstr(err.msg, "wrong_raw") != NULL && strstr(err.msg, "badtensor.onnx") != NULL);
+    g.inits[0]->raw_data.len = 8;
+    CHECK(gb_save(&g, path));
+    CHECK(au_nn_model_load(&m, path, &err) == AUFACE_ERR_FORMAT);
+    CHECK(strstr(err.msg, "wrong_size") != NULL);
+    g.inits[1]->n_float_data = 2;
+    CHECK(gb_save(&g, path));
+    CHECK(au_nn_model_load(&m, path, &err) == AUFACE_OK);
+    au_nn_model_free(m);
+    gb_free(&g);
 }
 
 int main(void)
 {
-    CHECK(mkdtemp(tmpdir) != NULL);
+    CHECK(test_make_temp_dir(tmpdir, sizeof tmpdir, "test_nn_ops") != NULL);
     test_conv_pool();
     test_resize();
     test_layout();
     test_errors();
-    static const char *const files[] = {"conv_pool.onnx", "resize.onnx", "layout.onnx", "unsupported.onnx",
-                                        "undefined.onnx", "badconv.onnx", "badtensor.onnx"};
-    for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
-        char path[256];
-        snprintf(path, sizeof path, "%s/%s", tmpdir, files[k]);
-        remove(path);
-    }
-    rmdir(tmpdir);
+    test_remove_tree(tmpdir);
     return check_report("test_nn_ops");
 }

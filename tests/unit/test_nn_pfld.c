@@ -9,34 +9,12 @@
 
 #include "check.h"
 #include "nn/graph.h"
+#include "test_nn_reference.h"
 
 #define PFLD_MODEL SHARED("models/pfld/pfld_68.onnx")
 #define PFLD_REF SHARED("reference/nn/pfld/")
 #define PFLD_IN (3 * 112 * 112)
 #define PFLD_OUT 136
-
-/* Reads exactly n little-endian floats (the test machine is little-endian, as the files). */
-static int read_f32(const char *path, float *dst, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t got = fread(dst, sizeof *dst, n, f);
-    int extra = fgetc(f) != EOF;
-    fclose(f);
-    return got == n && !extra;
-}
-
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t k = 0; k < n; k++) {
-        double d = fabs((double)a[k] - (double)b[k]);
-        if (!(d <= m)) /* also catches NaN */
-            m = isnan(d) ? INFINITY : d;
-    }
-    return m;
-}
 
 static const char *const cases[] = {
     "sample1_face0", "sample2_face0", "sample2_face2",      "sample3_face0",      "sample4_face0",
@@ -89,13 +67,10 @@ static void check_threads(const au_nn_model *model, const float *inputs, const f
 
 int main(void)
 {
-    au_err err;
-    au_nn_model *model = NULL;
-    CHECK(au_nn_model_load(&model, PFLD_MODEL, &err) == AUFACE_OK);
-    if (!model) {
-        fprintf(stderr, "%s\n", err.msg);
+    au_nn_model *model = test_load_nn_model(PFLD_MODEL);
+    if (!model)
         return check_report("test_nn_pfld");
-    }
+    au_err err;
     const int shape_in[4] = {1, 3, 112, 112};
     au_nn_runtime *rt = NULL, *rt2 = NULL;
     CHECK(au_nn_runtime_create(&rt, model, shape_in, &err) == AUFACE_OK);
@@ -119,12 +94,12 @@ int main(void)
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         char path[512];
         snprintf(path, sizeof path, PFLD_REF "%s.input.f32", cases[c]);
-        CHECK(read_f32(path, input, PFLD_IN));
+        CHECK(test_read_f32_into(path, input, PFLD_IN));
         snprintf(path, sizeof path, PFLD_REF "%s.output.f32", cases[c]);
-        CHECK(read_f32(path, expected, PFLD_OUT));
+        CHECK(test_read_f32_into(path, expected, PFLD_OUT));
         CHECK(au_nn_runtime_run(rt, input, &err) == AUFACE_OK);
         const float *out = au_nn_runtime_output(rt, 0, NULL);
-        double d = max_abs_diff(out, expected, PFLD_OUT);
+        double d = test_max_abs_diff(out, expected, PFLD_OUT);
         printf("pfld %-22s max |diff| %.3g\n", cases[c], d);
         CHECK_NEAR(d, 0.0, 1e-5);
         if (d > worst)
@@ -140,7 +115,7 @@ int main(void)
     {
         char path[512];
         snprintf(path, sizeof path, PFLD_REF "%s.input.f32", cases[0]);
-        CHECK(read_f32(path, input, PFLD_IN));
+        CHECK(test_read_f32_into(path, input, PFLD_IN));
         CHECK(au_nn_runtime_run(rt, input, &err) == AUFACE_OK);
         memcpy(first, au_nn_runtime_output(rt, 0, NULL), sizeof first);
         CHECK(au_nn_runtime_run(rt, input, &err) == AUFACE_OK);
@@ -169,14 +144,15 @@ int main(void)
             char path[512];
             for (int b = 0; b < 2; b++) {
                 snprintf(path, sizeof path, PFLD_REF "%s.input.f32", cases[b + 1]);
-                CHECK(read_f32(path, in2 + b * PFLD_IN, PFLD_IN));
+                CHECK(test_read_f32_into(path, in2 + b * PFLD_IN, PFLD_IN));
                 snprintf(path, sizeof path, PFLD_REF "%s.output.f32", cases[b + 1]);
-                CHECK(read_f32(path, exp2 + b * PFLD_OUT, PFLD_OUT));
+                CHECK(test_read_f32_into(path, exp2 + b * PFLD_OUT, PFLD_OUT));
             }
             CHECK(au_nn_runtime_run(rtb, in2, &err) == AUFACE_OK);
             CHECK(au_nn_runtime_output(rtb, 0, &shape) != NULL);
             CHECK(shape.ndim == 2 && shape.dims[0] == 2 && shape.dims[1] == PFLD_OUT);
-            CHECK_NEAR(max_abs_diff(au_nn_runtime_output(rtb, 0, NULL), exp2, 2 * PFLD_OUT), 0.0, 1e-5);
+            CHECK_NEAR(test_max_abs_diff(au_nn_runtime_output(rtb, 0, NULL), exp2, 2 * PFLD_OUT),
+                       0.0, 1e-5);
             au_nn_runtime_destroy(rtb);
         }
     }

@@ -16,32 +16,11 @@
 
 #include "check.h"
 #include "nn/graph.h"
+#include "test_nn_reference.h"
 
 #define RF_MODEL SHARED("models/retinaface/retinaface_mobilenet0.25_640.onnx")
 #define RF_REF SHARED("reference/nn/retinaface/")
 #define RF_PRIORS 16800
-
-static int read_f32(const char *path, float *dst, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t got = fread(dst, sizeof *dst, n, f);
-    int extra = fgetc(f) != EOF;
-    fclose(f);
-    return got == n && !extra;
-}
-
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t k = 0; k < n; k++) {
-        double d = fabs((double)a[k] - (double)b[k]);
-        if (!(d <= m))
-            m = isnan(d) ? INFINITY : d;
-    }
-    return m;
-}
 
 static const char *const cases[] = {"sample2", "sample4", "sample6", "default_f000"};
 static const char *const outputs[] = {"loc", "conf", "landms"};
@@ -55,17 +34,17 @@ static void check_reference_cases(au_nn_runtime *rt, float *input, float *expect
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         char path[512];
         snprintf(path, sizeof path, RF_REF "%s.input.f32", cases[c]);
-        CHECK(read_f32(path, input, 3 * 640 * 640));
+        CHECK(test_read_f32_into(path, input, 3 * 640 * 640));
         CHECK(au_nn_runtime_run(rt, input, &err) == AUFACE_OK);
         printf("retinaface 640x640 %-13s", cases[c]);
         for (int o = 0; o < 3; o++) {
             snprintf(path, sizeof path, RF_REF "%s.%s.f32", cases[c], outputs[o]);
             const size_t n = (size_t)RF_PRIORS * (size_t)widths[o];
-            CHECK(read_f32(path, expected, n));
+            CHECK(test_read_f32_into(path, expected, n));
             au_nn_shape s;
             const float *out = au_nn_runtime_output(rt, o, &s);
             CHECK(out && s.ndim == 3 && s.dims[0] == 1 && s.dims[1] == RF_PRIORS && s.dims[2] == widths[o]);
-            double d = out ? max_abs_diff(out, expected, n) : INFINITY;
+            double d = out ? test_max_abs_diff(out, expected, n) : INFINITY;
             printf("  %s %.3g", outputs[o], d);
             CHECK_NEAR(d, 0.0, tolerances[o]);
             if (d > worst[o])
@@ -74,17 +53,6 @@ static void check_reference_cases(au_nn_runtime *rt, float *input, float *expect
         printf("\n");
     }
     printf("retinaface 640x640 worst: loc %.3g conf %.3g landms %.3g\n", worst[0], worst[1], worst[2]);
-}
-
-/* The reference detection of default_f000: score x1 y1 x2 y2 (first line of dets.txt). */
-static int read_first_det(double det[5])
-{
-    FILE *f = fopen(RF_REF "default_f000.dets.txt", "r");
-    if (!f)
-        return 0;
-    int ok = fscanf(f, "%lf %lf %lf %lf %lf", &det[0], &det[1], &det[2], &det[3], &det[4]) == 5;
-    fclose(f);
-    return ok;
 }
 
 static void check_640x480(const au_nn_model *model, const float *input640)
@@ -154,8 +122,10 @@ static void check_640x480(const au_nn_model *model, const float *input640)
     double cx = pcx + d[0] * 0.1 * pw, cy = pcy + d[1] * 0.1 * ph;
     double w = pw * exp(d[2] * 0.2), h = ph * exp(d[3] * 0.2);
     double box[4] = {(cx - w / 2) * W, (cy - h / 2) * H, (cx + w / 2) * W, (cy + h / 2) * H};
-    double det[5];
-    CHECK(read_first_det(det));
+    /* The reference detection (first line of dets.txt): score x1 y1 x2 y2. */
+    double dets[1][TEST_DET_VALUES] = {{0}};
+    CHECK(test_read_dets(RF_REF "default_f000.dets.txt", dets, 1) == 1);
+    const double *det = dets[0];
     printf("retinaface 640x480 default_f000: score %.6f (ref %.6f), box %.2f %.2f %.2f %.2f (ref %.2f %.2f %.2f %.2f)\n",
            conf[2 * best + 1], det[0], box[0], box[1], box[2], box[3], det[1], det[2], det[3], det[4]);
     CHECK(conf[2 * best + 1] > 0.99);
@@ -166,13 +136,10 @@ static void check_640x480(const au_nn_model *model, const float *input640)
 
 int main(void)
 {
-    au_err err;
-    au_nn_model *model = NULL;
-    CHECK(au_nn_model_load(&model, RF_MODEL, &err) == AUFACE_OK);
-    if (!model) {
-        fprintf(stderr, "%s\n", err.msg);
+    au_nn_model *model = test_load_nn_model(RF_MODEL);
+    if (!model)
         return check_report("test_nn_retinaface");
-    }
+    au_err err;
     const int shape_in[4] = {1, 3, 640, 640};
     au_nn_runtime *rt = NULL;
     CHECK(au_nn_runtime_create(&rt, model, shape_in, &err) == AUFACE_OK);

@@ -12,20 +12,10 @@
 
 #include "check.h"
 #include "nn/graph.h"
+#include "test_nn_reference.h"
 
 #define YUNET_MODEL SHARED("models/yunet/face_detection_yunet_2023mar.onnx")
 #define RF_REF SHARED("reference/nn/retinaface/")
-
-static int read_f32(const char *path, float *dst, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t got = fread(dst, sizeof *dst, n, f);
-    int extra = fgetc(f) != EOF;
-    fclose(f);
-    return got == n && !extra;
-}
 
 static const char *const kinds[4] = {"cls", "obj", "bbox", "kps"};
 static const int widths[4] = {1, 1, 4, 10};
@@ -55,13 +45,10 @@ static void check_shapes(const au_nn_runtime *rt, int h, int w)
 
 int main(void)
 {
-    au_err err;
-    au_nn_model *model = NULL;
-    CHECK(au_nn_model_load(&model, YUNET_MODEL, &err) == AUFACE_OK);
-    if (!model) {
-        fprintf(stderr, "%s\n", err.msg);
+    au_nn_model *model = test_load_nn_model(YUNET_MODEL);
+    if (!model)
         return check_report("test_nn_yunet");
-    }
+    au_err err;
 
     /* Frame 0 of default.wmv, BGR 0..255: the RetinaFace reference input holds it unscaled
      * at the top-left with the mean (104, 117, 123) subtracted. */
@@ -69,7 +56,8 @@ int main(void)
     float *rf = malloc((size_t)3 * 640 * 640 * sizeof *rf);
     float *img640 = calloc((size_t)3 * 640 * 640, sizeof *img640);
     float *img480 = malloc((size_t)3 * H * W * sizeof *img480);
-    CHECK(rf && img640 && img480 && read_f32(RF_REF "default_f000.input.f32", rf, (size_t)3 * 640 * 640));
+    CHECK(rf && img640 && img480 &&
+          test_read_f32_into(RF_REF "default_f000.input.f32", rf, (size_t)3 * 640 * 640));
     static const float mean[3] = {104.0f, 117.0f, 123.0f};
     for (int c = 0; c < 3; c++)
         for (int i = 0; i < H * W; i++) {
@@ -78,11 +66,9 @@ int main(void)
             img640[(size_t)c * 640 * 640 + i] = v;
         }
 
-    double ref[5];
-    FILE *f = fopen(RF_REF "default_f000.dets.txt", "r");
-    CHECK(f && fscanf(f, "%lf %lf %lf %lf %lf", &ref[0], &ref[1], &ref[2], &ref[3], &ref[4]) == 5);
-    if (f)
-        fclose(f);
+    double dets[1][TEST_DET_VALUES] = {{0}};
+    CHECK(test_read_dets(RF_REF "default_f000.dets.txt", dets, 1) == 1);
+    const double *ref = dets[0];
 
     const int sizes[2][2] = {{640, 640}, {H, W}};
     for (int v = 0; v < 2; v++) {

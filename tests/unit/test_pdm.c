@@ -9,6 +9,7 @@
 #include "check.h"
 #include "face/pdm.h"
 #include "face/rotation.h"
+#include "test_files.h"
 
 #define PDM_PATH SHARED("models/openface/AU_predictors/In-the-wild_aligned_PDM_68.txt")
 
@@ -51,80 +52,57 @@ static void test_load_real(void)
     au_pdm_free(&pdm); /* freeing twice is harmless */
 }
 
-static char *read_text(const char *path, long *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)*len + 1);
-    if (buf && fread(buf, 1, (size_t)*len, f) != (size_t)*len) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf)
-        buf[*len] = '\0';
-    return buf;
-}
+/* A damaged copy of the PDM file: its text with `from` replaced once by `to`, or (if `from`
+ * is NULL) cut after `cut` bytes. Loading must fail with AUFACE_ERR_FORMAT and a message
+ * naming the file and containing `what`. */
+typedef struct bad_pdm {
+    const char *file;
+    const char *from, *to;
+    size_t cut;
+    const char *what;
+} bad_pdm;
 
-static void write_text(const char *path, const char *text, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (f) {
-        fwrite(text, 1, len, f);
-        fclose(f);
-    }
-}
-
-/* Writes a modified copy (text with `from` replaced once by `to`, or cut at `cut` bytes if
- * cut >= 0) and checks that loading fails with `status` and a message naming the file and
- * containing `what`. */
-static void expect_rejected(const char *dir, const char *name, const char *text, long len,
-                            const char *from, const char *to, long cut, auface_status status,
-                            const char *what)
+static void expect_rejected(const char *dir, const char *text, size_t len, const bad_pdm *b)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (cut >= 0) {
-        write_text(path, text, (size_t)cut);
+    snprintf(path, sizeof path, "%s/%s", dir, b->file);
+    if (!b->from) {
+        test_write_file(path, text, b->cut);
     } else {
-        const char *at = strstr(text, from);
+        const char *at = strstr(text, b->from);
         CHECK(at != NULL);
         if (!at)
             return;
-        size_t head = (size_t)(at - text), fl = strlen(from), tl = strlen(to);
-        char *copy = malloc((size_t)len + tl + 1);
+        size_t head = (size_t)(at - text), fl = strlen(b->from), tl = strlen(b->to);
+        char *copy = malloc(len + tl + 1);
         memcpy(copy, text, head);
-        memcpy(copy + head, to, tl);
-        memcpy(copy + head + tl, at + fl, (size_t)len - head - fl);
-        write_text(path, copy, (size_t)len - fl + tl);
+        memcpy(copy + head, b->to, tl);
+        memcpy(copy + head + tl, at + fl, len - head - fl);
+        test_write_file(path, copy, len - fl + tl);
         free(copy);
     }
     au_pdm pdm;
     au_err err;
     au_err_clear(&err);
     auface_status st = au_pdm_load(&pdm, path, &err);
-    CHECK(st == status);
+    CHECK(st == AUFACE_ERR_FORMAT);
     CHECK(strstr(err.msg, path) != NULL);
-    CHECK(strstr(err.msg, what) != NULL);
-    if (st != status || !strstr(err.msg, what))
-        fprintf(stderr, "  %s: %s\n", name, err.msg);
+    CHECK(strstr(err.msg, b->what) != NULL);
+    if (st != AUFACE_ERR_FORMAT || !strstr(err.msg, b->what))
+        fprintf(stderr, "  %s: %s\n", b->file, err.msg);
     CHECK(pdm.mean == NULL && pdm.pc == NULL && pdm.eig == NULL);
     unlink(path);
 }
 
 static void test_rejects_bad_files(void)
 {
-    long len = 0;
-    char *text = read_text(PDM_PATH, &len);
+    size_t len = 0;
+    char *text = test_read_file(PDM_PATH, &len);
     CHECK(text != NULL);
     if (!text)
         return;
-    char templ[] = "/tmp/test_pdm_XXXXXX";
-    char *dir = mkdtemp(templ);
+    char dir_buf[64];
+    char *dir = test_make_temp_dir(dir_buf, sizeof dir_buf, "test_pdm");
     CHECK(dir != NULL);
     if (!dir) {
         free(text);
@@ -132,37 +110,33 @@ static void test_rejects_bad_files(void)
     }
     const char *pc_comment = strstr(text, "# The principal");
     const char *eig_comment = strstr(text, "# The variances");
-    /* cut in the middle of the principal components and of the eigenvalues */
-    expect_rejected(dir, "cut_pc.txt", text, len, NULL, NULL, (long)(pc_comment - text) + 5000,
-                    AUFACE_ERR_FORMAT, "principal components: truncated");
-    expect_rejected(dir, "cut_eig.txt", text, len, NULL, NULL, len - 40, AUFACE_ERR_FORMAT,
-                    "eigenvalues: truncated");
-    expect_rejected(dir, "cut_header.txt", text, len, NULL, NULL,
-                    (long)(eig_comment - text) + 104, AUFACE_ERR_FORMAT,
-                    "eigenvalues: file ends before the column count");
-    expect_rejected(dir, "empty.txt", text, len, NULL, NULL, 0, AUFACE_ERR_FORMAT,
-                    "mean shape: file ends before the row count");
-    /* garbled numbers */
-    expect_rejected(dir, "garbled_eig.txt", text, len, "826.213804", "826.2x3804", -1,
-                    AUFACE_ERR_FORMAT, "eigenvalues: value 1 (row 1, column 1) is not a finite");
-    expect_rejected(dir, "garbled_mean.txt", text, len, "-73.393523", "-73.39#523", -1,
-                    AUFACE_ERR_FORMAT, "mean shape: value 1 ");
-    expect_rejected(dir, "nan_pc.txt", text, len, "-0.007395", "nan", -1, AUFACE_ERR_FORMAT,
-                    "principal components: value 1 ");
-    expect_rejected(dir, "bad_rows.txt", text, len, "204\n34\n6", "2o4\n34\n6", -1,
-                    AUFACE_ERR_FORMAT, "principal components: expected the row count");
-    /* inconsistent shapes and types */
-    expect_rejected(dir, "short_eig.txt", text, len, "model\n1\n34\n6", "model\n1\n33\n6", -1,
-                    AUFACE_ERR_FORMAT, "the eigenvalues are 1 x 33, expected 1 x 34");
-    /* 201 rows: the reader runs into the eigenvalue data where a header should be */
-    expect_rejected(dir, "rows_pc.txt", text, len, "204\n34\n6", "201\n34\n6", -1,
-                    AUFACE_ERR_FORMAT, "expected the row count");
-    expect_rejected(dir, "rows_mean.txt", text, len, "204\n1\n6", "205\n1\n6", -1,
-                    AUFACE_ERR_FORMAT, "mean shape: expected the row count (an integer in 1..204)");
-    expect_rejected(dir, "type.txt", text, len, "204\n1\n6", "204\n1\n4", -1, AUFACE_ERR_FORMAT,
-                    "mean shape: OpenCV type code 4");
-    expect_rejected(dir, "zero_eig.txt", text, len, "0.582660", "0.000000", -1,
-                    AUFACE_ERR_FORMAT, "eigenvalue 34 is 0");
+    const bad_pdm cases[] = {
+        /* cut in the middle of the principal components and of the eigenvalues */
+        {"cut_pc.txt", NULL, NULL, (size_t)(pc_comment - text) + 5000,
+         "principal components: truncated"},
+        {"cut_eig.txt", NULL, NULL, len - 40, "eigenvalues: truncated"},
+        {"cut_header.txt", NULL, NULL, (size_t)(eig_comment - text) + 104,
+         "eigenvalues: file ends before the column count"},
+        {"empty.txt", NULL, NULL, 0, "mean shape: file ends before the row count"},
+        /* garbled numbers */
+        {"garbled_eig.txt", "826.213804", "826.2x3804", 0,
+         "eigenvalues: value 1 (row 1, column 1) is not a finite"},
+        {"garbled_mean.txt", "-73.393523", "-73.39#523", 0, "mean shape: value 1 "},
+        {"nan_pc.txt", "-0.007395", "nan", 0, "principal components: value 1 "},
+        {"bad_rows.txt", "204\n34\n6", "2o4\n34\n6", 0,
+         "principal components: expected the row count"},
+        /* inconsistent shapes and types */
+        {"short_eig.txt", "model\n1\n34\n6", "model\n1\n33\n6", 0,
+         "the eigenvalues are 1 x 33, expected 1 x 34"},
+        /* 201 rows: the reader runs into the eigenvalue data where a header should be */
+        {"rows_pc.txt", "204\n34\n6", "201\n34\n6", 0, "expected the row count"},
+        {"rows_mean.txt", "204\n1\n6", "205\n1\n6", 0,
+         "mean shape: expected the row count (an integer in 1..204)"},
+        {"type.txt", "204\n1\n6", "204\n1\n4", 0, "mean shape: OpenCV type code 4"},
+        {"zero_eig.txt", "0.582660", "0.000000", 0, "eigenvalue 34 is 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_rejected(dir, text, len, &cases[i]);
     free(text);
 
     /* a missing file is an I/O error naming the file */
@@ -173,7 +147,7 @@ static void test_rejects_bad_files(void)
     au_err_clear(&err);
     CHECK(au_pdm_load(&pdm, missing, &err) == AUFACE_ERR_IO);
     CHECK(strstr(err.msg, missing) != NULL);
-    rmdir(dir);
+    test_remove_tree(dir);
 }
 
 static void test_shapes(void)

@@ -8,127 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <stb/stb_image.h>
-
 #include "check.h"
 #include "landmark/pfld_io.h"
+#include "test_files.h"
+#include "test_images.h"
+#include "test_manifest.h"
+#include "test_nn_reference.h"
 
 #define REF_DIR SHARED("reference/nn/pfld")
 #define N AU_PFLD_INPUT_SIZE
-
-/* --- small file helpers ------------------------------------------------------------------ */
-
-static char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            cap = (n + 65536 + 1) * 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, 65536, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (size)
-        *size = n;
-    return buf;
-}
-
-static float *read_f32(const char *path, size_t count)
-{
-    size_t size = 0;
-    char *bytes = read_file(path, &size);
-    if (bytes && size != count * sizeof(float)) {
-        fprintf(stderr, "%s: %zu bytes, expected %zu\n", path, size, count * sizeof(float));
-        free(bytes);
-        return NULL;
-    }
-    return (float *)(void *)bytes;
-}
-
-/* Start of the object of `case_name` in the manifest, or NULL. */
-static const char *manifest_case(const char *json, const char *case_name)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": {", case_name);
-    return strstr(json, pat);
-}
-
-/* Minimal JSON lookup: the first n numbers of the (possibly nested) array `"key": [` of the
- * case; returns 1 if all were read. */
-static int manifest_numbers(const char *json, const char *case_name, const char *key, double *v,
-                            int n)
-{
-    const char *c = manifest_case(json, case_name);
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": [", key);
-    const char *p = c ? strstr(c, pat) : NULL;
-    if (!p)
-        return 0;
-    p += strlen(pat);
-    for (int i = 0; i < n; i++) {
-        while (*p && strchr(" \t\r\n,[]", *p))
-            p++;
-        char *end;
-        v[i] = strtod(p, &end);
-        if (end == p)
-            return 0;
-        p = end;
-    }
-    return 1;
-}
-
-/* The string value of `"key": "..."` of the case. */
-static int manifest_string(const char *json, const char *case_name, const char *key, char *out,
-                           size_t cap)
-{
-    const char *c = manifest_case(json, case_name);
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": \"", key);
-    const char *k = c ? strstr(c, pat) : NULL;
-    if (!k)
-        return 0;
-    k += strlen(pat);
-    const char *end = strchr(k, '"');
-    if (!end || (size_t)(end - k) >= cap)
-        return 0;
-    memcpy(out, k, (size_t)(end - k));
-    out[end - k] = '\0';
-    return 1;
-}
-
-/* 8-bit BGR image: stb_image returns R, G, B; OpenCV's BGR is the reverse. */
-static uint8_t *load_bgr(const char *path, int *w, int *h)
-{
-    int n;
-    uint8_t *p = stbi_load(path, w, h, &n, 3);
-    if (!p) {
-        fprintf(stderr, "cannot decode %s: %s\n", path, stbi_failure_reason());
-        return NULL;
-    }
-    for (long i = 0; i < (long)*w * *h; i++) {
-        uint8_t t = p[3 * i];
-        p[3 * i] = p[3 * i + 2];
-        p[3 * i + 2] = t;
-    }
-    return p;
-}
 
 /* --- known answers ----------------------------------------------------------------------- */
 
@@ -232,19 +120,19 @@ static void test_reprojection_formula(void)
 
 static void check_case(const char *name, const char *manifest)
 {
-    double det[4], box_int[4], sq[4], clip[4], pads[4], crop_size;
+    double det[4], box_int[4], sq[4], clip[4], pads[4];
     char image[256];
-    int have = manifest_numbers(manifest, name, "box_xyxy_float", det, 4) &&
-               manifest_numbers(manifest, name, "face_box_xyxy_int", box_int, 4) &&
-               manifest_numbers(manifest, name, "square_crop_xyxy", sq, 4) &&
-               manifest_numbers(manifest, name, "clipped_crop_xyxy", clip, 4) &&
-               manifest_numbers(manifest, name, "pad_top_bottom_left_right", pads, 4) &&
-               manifest_string(manifest, name, "image", image, sizeof image);
+    int have = test_manifest_numbers(manifest, name, "box_xyxy_float", det, 4) &&
+               test_manifest_numbers(manifest, name, "face_box_xyxy_int", box_int, 4) &&
+               test_manifest_numbers(manifest, name, "square_crop_xyxy", sq, 4) &&
+               test_manifest_numbers(manifest, name, "clipped_crop_xyxy", clip, 4) &&
+               test_manifest_numbers(manifest, name, "pad_top_bottom_left_right", pads, 4) &&
+               test_manifest_string(manifest, name, "image", image, sizeof image);
     CHECK(have);
     if (!have)
         return;
-    const char *cs = strstr(manifest_case(manifest, name), "\"crop_size\": "); /* a number */
-    crop_size = cs ? strtod(cs + strlen("\"crop_size\": "), NULL) : -1;
+    double crop_size = -1;
+    test_manifest_number(manifest, name, "crop_size", &crop_size);
 
     /* Manifest image paths: "shared/..." is relative to the folder holding shared/, others to
      * reference/nn/. */
@@ -254,7 +142,7 @@ static void check_case(const char *name, const char *manifest)
     else
         snprintf(path, sizeof path, "%s/%s", SHARED("reference/nn"), image);
     int w, h;
-    uint8_t *bgr = load_bgr(path, &w, &h);
+    uint8_t *bgr = test_load_bgr(path, &w, &h);
     CHECK(bgr != NULL);
     if (!bgr)
         return;
@@ -277,7 +165,7 @@ static void check_case(const char *name, const char *manifest)
      * bit for bit; JPEGs decoded by stb_image differ from libjpeg-turbo by a few levels. */
     char fpath[512];
     snprintf(fpath, sizeof fpath, "%s/%s.input.f32", REF_DIR, name);
-    float *ref = read_f32(fpath, 3 * N * N);
+    float *ref = test_read_f32(fpath, 3 * N * N);
     static float in[3 * N * N];
     au_pfld_input(bgr, w, h, (size_t)w * 3, &c, in);
     int is_png = strstr(image, ".png") != NULL;
@@ -301,7 +189,7 @@ static void check_case(const char *name, const char *manifest)
 
     /* Reprojection of the stored output vs landmarks_px.txt. */
     snprintf(fpath, sizeof fpath, "%s/%s.output.f32", REF_DIR, name);
-    float *out = read_f32(fpath, 136);
+    float *out = test_read_f32(fpath, 136);
     snprintf(fpath, sizeof fpath, "%s/%s.landmarks_px.txt", REF_DIR, name);
     FILE *f = fopen(fpath, "r");
     CHECK(out && f);
@@ -323,8 +211,9 @@ static void check_case(const char *name, const char *manifest)
         /* Padded cases: pyfaceau's clipped-rectangle mapping is far from ours. */
         double clipped[136];
         if (c.pad_top + c.pad_bottom + c.pad_left + c.pad_right > 0) {
-            CHECK(manifest_numbers(manifest, name, "landmarks_px_pyfaceau_clipped_reprojection",
-                                   clipped, 136));
+            CHECK(test_manifest_numbers(manifest, name,
+                                        "landmarks_px_pyfaceau_clipped_reprojection", clipped,
+                                        136));
             double max_off = 0;
             for (int i = 0; i < 68; i++)
                 max_off = fmax(max_off, fmax(fabs(lm[i] - clipped[2 * i]),
@@ -340,12 +229,12 @@ static void check_case(const char *name, const char *manifest)
     if (f)
         fclose(f);
     free(out);
-    stbi_image_free(bgr);
+    free(bgr);
 }
 
 static void test_reference_cases(void)
 {
-    char *manifest = read_file(REF_DIR "/manifest.json", NULL);
+    char *manifest = test_read_file(REF_DIR "/manifest.json", NULL);
     CHECK(manifest != NULL);
     if (!manifest)
         return;

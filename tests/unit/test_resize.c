@@ -12,22 +12,10 @@
 
 #include "check.h"
 #include "math/resize.h"
+#include "test_random.h"
 
+/* State of the generator of the random test images (test_random.h). */
 static uint32_t rng_state = 2463534242u;
-static uint32_t rng_next(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
-
-static void fill_random_u8(uint8_t *img, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        img[i] = (uint8_t)(rng_next() >> 24);
-}
 
 /* Bilinear sample of channel c at (x, y) of an interleaved 3-channel image, coordinates
  * clamped to the image (replicated border), in double. */
@@ -62,7 +50,7 @@ static void test_u8_against_double_model(void)
     for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
         int sw = sizes[t][0], sh = sizes[t][1], dw = sizes[t][2], dh = sizes[t][3];
         uint8_t *src = malloc((size_t)sw * sh * 3), *dst = malloc((size_t)dw * dh * 3);
-        fill_random_u8(src, (size_t)sw * sh * 3);
+        test_fill_random_u8(&rng_state, src, (size_t)sw * sh * 3);
         au_resize_bilinear_u8c3(src, sw, sh, (size_t)sw * 3, dst, dw, dh, (size_t)dw * 3);
         double max_diff = 0;
         for (int y = 0; y < dh; y++)
@@ -102,7 +90,7 @@ static void test_u8_copy_and_half(void)
 {
     enum { W = 224, H = 224 };
     static uint8_t src[W * H * 3], dst[W * H * 3];
-    fill_random_u8(src, sizeof src);
+    test_fill_random_u8(&rng_state, src, sizeof src);
     au_resize_bilinear_u8c3(src, W, H, W * 3, dst, W, H, W * 3);
     CHECK(memcmp(src, dst, sizeof src) == 0);
 
@@ -127,7 +115,7 @@ static void test_u8_window(void)
 {
     enum { IW = 60, IH = 50 };
     static uint8_t img[IW * IH * 3];
-    fill_random_u8(img, sizeof img);
+    test_fill_random_u8(&rng_state, img, sizeof img);
     const int windows[][4] = {{10, 5, 40, 40}, {-15, -8, 49, 49}, {30, 20, 45, 45},
                               {-5, 10, 70, 30}};
     for (int t = 0; t < 4; t++) {
@@ -160,7 +148,7 @@ static void test_f32_against_double_model(void)
         double s = cases[t].s;
         int dw = au_resize_scaled_size(sw, s), dh = au_resize_scaled_size(sh, s);
         uint8_t *src = malloc((size_t)sw * sh * 3);
-        fill_random_u8(src, (size_t)sw * sh * 3);
+        test_fill_random_u8(&rng_state, src, (size_t)sw * sh * 3);
         float *dst = malloc((size_t)dw * dh * 3 * sizeof *dst);
         au_f32_layout hwc = {(size_t)dw * 3, 3, 1};
         au_resize_bilinear_u8c3_to_f32_scale(src, sw, sh, (size_t)sw * 3, s, dst, hwc);

@@ -8,116 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <stb/stb_image.h>
-
 #include "check.h"
 #include "detect/retinaface_post.h"
+#include "test_files.h"
+#include "test_images.h"
+#include "test_manifest.h"
+#include "test_nn_reference.h"
 
 #define NET 640
 #define REF_DIR SHARED("reference/nn/retinaface")
-
-/* --- small file helpers ------------------------------------------------------------------ */
-
-static char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            cap = (n + 65536 + 1) * 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, 65536, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (size)
-        *size = n;
-    return buf;
-}
-
-/* A float32 file of exactly `count` values, or NULL. */
-static float *read_f32(const char *path, size_t count)
-{
-    size_t size = 0;
-    char *bytes = read_file(path, &size);
-    if (bytes && size != count * sizeof(float)) {
-        fprintf(stderr, "%s: %zu bytes, expected %zu\n", path, size, count * sizeof(float));
-        free(bytes);
-        return NULL;
-    }
-    return (float *)(void *)bytes; /* realloc'd memory is suitably aligned for float */
-}
-
-/* Minimal JSON lookup: the number that follows `"key": ` after `"case_name": {`. */
-static int manifest_number(const char *json, const char *case_name, const char *key, double *v)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": {", case_name);
-    const char *c = strstr(json, pat);
-    if (!c)
-        return 0;
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *k = strstr(c, pat);
-    if (!k)
-        return 0;
-    char *end;
-    *v = strtod(k + strlen(pat), &end);
-    return end != k + strlen(pat);
-}
-
-/* Minimal JSON lookup: the string value of the first `"key": "..."` after `"case_name": {`. */
-static int manifest_string(const char *json, const char *case_name, const char *key, char *out,
-                           size_t cap)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": {", case_name);
-    const char *c = strstr(json, pat);
-    if (!c)
-        return 0;
-    snprintf(pat, sizeof pat, "\"%s\": \"", key);
-    const char *k = strstr(c, pat);
-    if (!k)
-        return 0;
-    k += strlen(pat);
-    const char *end = strchr(k, '"');
-    if (!end || (size_t)(end - k) >= cap)
-        return 0;
-    memcpy(out, k, (size_t)(end - k));
-    out[end - k] = '\0';
-    return 1;
-}
-
-/* 8-bit BGR image: stb_image returns the PNG's R, G, B; OpenCV's BGR is the reverse. */
-static uint8_t *load_bgr(const char *path, int *w, int *h)
-{
-    int n;
-    uint8_t *p = stbi_load(path, w, h, &n, 3);
-    if (!p) {
-        fprintf(stderr, "cannot decode %s: %s\n", path, stbi_failure_reason());
-        return NULL;
-    }
-    for (long i = 0; i < (long)*w * *h; i++) {
-        uint8_t t = p[3 * i];
-        p[3 * i] = p[3 * i + 2];
-        p[3 * i + 2] = t;
-    }
-    return p;
-}
 
 /* --- SHA-256 (FIPS 180-4), to compare regenerated inputs with the manifest's digests ------ */
 
@@ -346,46 +245,22 @@ static void test_decode_formulas(void)
 
 /* --- reference data ----------------------------------------------------------------------- */
 
-typedef struct det_line {
-    double v[15]; /* score x1 y1 x2 y2 l0x l0y ... l4x l4y */
-} det_line;
-
-static int read_dets(const char *path, det_line *d, int max)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return -1;
-    }
-    int n = 0;
-    while (n < max) {
-        int got = 0;
-        for (int k = 0; k < 15; k++)
-            got += fscanf(f, "%lf", &d[n].v[k]);
-        if (got != 15)
-            break;
-        n++;
-    }
-    fclose(f);
-    return n;
-}
-
 /* Decodes the stored raw outputs of `name` and compares with name.dets.txt. */
 static void check_decode_case(const char *name, const char *manifest, const float *priors,
                               void *scratch)
 {
     char path[512];
     double scale = 0;
-    CHECK(manifest_number(manifest, name, "scale_s", &scale));
+    CHECK(test_manifest_number(manifest, name, "scale_s", &scale));
     snprintf(path, sizeof path, "%s/%s.loc.f32", REF_DIR, name);
-    float *loc = read_f32(path, 16800 * 4);
+    float *loc = test_read_f32(path, 16800 * 4);
     snprintf(path, sizeof path, "%s/%s.conf.f32", REF_DIR, name);
-    float *conf = read_f32(path, 16800 * 2);
+    float *conf = test_read_f32(path, 16800 * 2);
     snprintf(path, sizeof path, "%s/%s.landms.f32", REF_DIR, name);
-    float *landms = read_f32(path, 16800 * 10);
-    det_line ref[64];
+    float *landms = test_read_f32(path, 16800 * 10);
+    double ref[64][TEST_DET_VALUES];
     snprintf(path, sizeof path, "%s/%s.dets.txt", REF_DIR, name);
-    int n_ref = read_dets(path, ref, 64);
+    int n_ref = test_read_dets(path, ref, 64);
     CHECK(loc && conf && landms && n_ref > 0 && scale > 0);
     if (loc && conf && landms && n_ref > 0 && scale > 0) {
         au_face_box out[64];
@@ -395,11 +270,11 @@ static void check_decode_case(const char *name, const char *manifest, const floa
         double max_score = 0, max_px = 0;
         for (int i = 0; i < n && i < n_ref; i++) {
             const float box[4] = {out[i].x1, out[i].y1, out[i].x2, out[i].y2};
-            max_score = fmax(max_score, fabs(out[i].score - ref[i].v[0]));
+            max_score = fmax(max_score, fabs(out[i].score - ref[i][0]));
             for (int k = 0; k < 4; k++)
-                max_px = fmax(max_px, fabs(box[k] - ref[i].v[1 + k]));
+                max_px = fmax(max_px, fabs(box[k] - ref[i][1 + k]));
             for (int k = 0; k < 10; k++)
-                max_px = fmax(max_px, fabs(out[i].landmarks[k] - ref[i].v[5 + k]));
+                max_px = fmax(max_px, fabs(out[i].landmarks[k] - ref[i][5 + k]));
         }
         /* dets.txt prints scores with %.6f: 5e-7 of rounding on top of the 1e-5 tolerance. */
         CHECK(max_score <= 1e-5 + 5e-7);
@@ -415,7 +290,7 @@ static void check_decode_case(const char *name, const char *manifest, const floa
 
 static void test_decode_reference(void)
 {
-    char *manifest = read_file(REF_DIR "/manifest.json", NULL);
+    char *manifest = test_read_file(REF_DIR "/manifest.json", NULL);
     CHECK(manifest != NULL);
     if (!manifest)
         return;
@@ -438,7 +313,7 @@ static void check_input_case(const char *name, const char *image, const char *ma
                              int stored, double tolerance, int expect_sha)
 {
     int w, h;
-    uint8_t *bgr = load_bgr(image, &w, &h);
+    uint8_t *bgr = test_load_bgr(image, &w, &h);
     CHECK(bgr != NULL);
     if (!bgr)
         return;
@@ -446,13 +321,13 @@ static void check_input_case(const char *name, const char *image, const char *ma
     double s = -1;
     au_retinaface_input(bgr, w, h, (size_t)w * 3, NET, NET, input, &s);
     double expected_s = 0;
-    CHECK(manifest_number(manifest, name, "scale_s", &expected_s));
+    CHECK(test_manifest_number(manifest, name, "scale_s", &expected_s));
     CHECK_NEAR(s, expected_s, 1e-12);
 
     if (stored) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s.input.f32", REF_DIR, name);
-        float *ref = read_f32(path, (size_t)3 * NET * NET);
+        float *ref = test_read_f32(path, (size_t)3 * NET * NET);
         CHECK(ref != NULL);
         if (ref) {
             long differ = 0;
@@ -472,7 +347,8 @@ static void check_input_case(const char *name, const char *image, const char *ma
         /* sha256 of the tensor as little-endian float32 bytes (this test runs on x86-64). */
         char hex[65], expected[65];
         sha256_hex((const uint8_t *)input, (size_t)3 * NET * NET * sizeof *input, hex);
-        int have = manifest_string(manifest, name, "sha256_input_f32", expected, sizeof expected);
+        int have = test_manifest_string(manifest, name, "sha256_input_f32", expected,
+                                        sizeof expected);
         CHECK(have);
         int same = have && strcmp(hex, expected) == 0;
         CHECK(same);
@@ -480,12 +356,12 @@ static void check_input_case(const char *name, const char *image, const char *ma
                same ? "equals" : "DIFFERS FROM");
     }
     free(input);
-    stbi_image_free(bgr);
+    free(bgr);
 }
 
 static void test_input_reference(void)
 {
-    char *manifest = read_file(REF_DIR "/manifest.json", NULL);
+    char *manifest = test_read_file(REF_DIR "/manifest.json", NULL);
     CHECK(manifest != NULL);
     if (!manifest)
         return;

@@ -9,9 +9,11 @@
 
 static const double PI = 3.14159265358979323846;
 
-static int same_bits_f(float a, float b)
+/* CHECKs that a[i] and b[i] have the same bits, for each of the n values. */
+static void check_same_bits(const float *a, const float *b, int n)
 {
-    return memcmp(&a, &b, sizeof a) == 0;
+    for (int i = 0; i < n; i++)
+        CHECK(memcmp(&a[i], &b[i], sizeof a[i]) == 0);
 }
 
 /* R = Rx·Ry·Rz in double, for comparison. */
@@ -57,29 +59,27 @@ static void test_euler_known_angles(void)
         CHECK(R[i] == (i % 4 == 0 ? 1.0f : 0.0f));
 }
 
+/* Euler → matrix → Euler on 200 angle triples spread over ±amp (per axis), within tol. */
+static void check_euler_round_trips(const double amp[3], double tol)
+{
+    for (int k = 0; k < 200; k++) {
+        const float e[3] = {(float)(amp[0] * sin(k * 0.37)), (float)(amp[1] * sin(k * 0.51 + 1)),
+                            (float)(amp[2] * sin(k * 0.23 + 2))};
+        float R[9], back[3];
+        au_euler_to_rotation(e, R);
+        au_rotation_to_euler(R, back);
+        for (int i = 0; i < 3; i++)
+            CHECK_NEAR(back[i], e[i], tol);
+    }
+}
+
 static void test_euler_round_trip(void)
 {
     /* head-pose ranges: the float quaternion of RotationMatrix2Euler keeps ~1e-6 rad */
-    for (int k = 0; k < 200; k++) {
-        const float e[3] = {(float)(0.8 * sin(k * 0.37)), (float)(0.8 * sin(k * 0.51 + 1)),
-                            (float)(0.8 * sin(k * 0.23 + 2))};
-        float R[9], back[3];
-        au_euler_to_rotation(e, R);
-        au_rotation_to_euler(R, back);
-        for (int i = 0; i < 3; i++)
-            CHECK_NEAR(back[i], e[i], 1e-5);
-    }
+    check_euler_round_trips((const double[3]){0.8, 0.8, 0.8}, 1e-5);
     /* large rotations: q0 = sqrt(1 + trace)/2 gets small and float precision drops, as in
      * OpenFace, but the angles are still recovered */
-    for (int k = 0; k < 200; k++) {
-        const float e[3] = {(float)(1.4 * sin(k * 0.37)), (float)(1.4 * sin(k * 0.51 + 1)),
-                            (float)(3.0 * sin(k * 0.23 + 2))};
-        float R[9], back[3];
-        au_euler_to_rotation(e, R);
-        au_rotation_to_euler(R, back);
-        for (int i = 0; i < 3; i++)
-            CHECK_NEAR(back[i], e[i], 2e-3);
-    }
+    check_euler_round_trips((const double[3]){1.4, 1.4, 3.0}, 2e-3);
     /* the t1 clamp keeps ry finite when rounding makes 2(q0q2 + q1q3) exceed 1 */
     const float gimbal[3] = {0.3f, (float)(PI / 2), 0.2f};
     float R[9], back[3];
@@ -149,8 +149,7 @@ static void test_axis_angle_round_trip_and_projection(void)
         float e1[3], e2[3];
         au_axis_angle_to_euler(aa, e1);
         au_rotation_to_euler(R, e2);
-        for (int i = 0; i < 3; i++)
-            CHECK(same_bits_f(e1[i], e2[i]));
+        check_same_bits(e1, e2, 3);
     }
     /* NaN fails OpenCV's checkRange: zero vector */
     float bad[9] = {1, 0, 0, 0, NAN, 0, 0, 0, 1}, back[3] = {1, 1, 1};
@@ -170,11 +169,9 @@ static void test_opencv_known_answers(void)
     const float aa_cv[3] = {0x1.1a50b4p-4f, -0x1.b4afcap-3f, 0x1.27adccp-2f};
     float R[9], aa[3];
     au_euler_to_rotation(e, R);
-    for (int i = 0; i < 9; i++)
-        CHECK(same_bits_f(R[i], R_cv[i]));
+    check_same_bits(R, R_cv, 9);
     au_rotation_to_axis_angle(R_cv, aa);
-    for (int i = 0; i < 3; i++)
-        CHECK(same_bits_f(aa[i], aa_cv[i]));
+    check_same_bits(aa, aa_cv, 3);
 
     const float v[3] = {0.3f, -0.4f, 1.2f};
     const float R2_cv[9] = {0x1.39dd2ap-2f, -0x1.e205c4p-1f, -0x1.1fa0fp-3f,
@@ -183,11 +180,9 @@ static void test_opencv_known_answers(void)
     const float e2_cv[3] = {0x1.cc8424p-2f, -0x1.20952ep-3f, 0x1.418c72p+0f};
     float R2[9], e2[3];
     au_axis_angle_to_rotation(v, R2);
-    for (int i = 0; i < 9; i++)
-        CHECK(same_bits_f(R2[i], R2_cv[i]));
+    check_same_bits(R2, R2_cv, 9);
     au_axis_angle_to_euler(v, e2);
-    for (int i = 0; i < 3; i++)
-        CHECK(same_bits_f(e2[i], e2_cv[i]));
+    check_same_bits(e2, e2_cv, 3);
 }
 
 int main(void)

@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -17,84 +15,37 @@
 #include "check.h"
 #include "io/source.h"
 #include "io/source_backends.h"
+#include "test_files.h"
+#include "test_images.h"
+#include "test_nn_reference.h"
 
 static char tmpdir[256];
-
-/* Removes a folder and everything in it (files and sub-folders). */
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        const struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char p[600];
-            struct stat st;
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(p);
-            else
-                unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
 
 static void path_in_tmp(char *out, size_t n, const char *name)
 {
     snprintf(out, n, "%s/%s", tmpdir, name);
 }
 
-static int write_bytes(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    size_t w = fwrite(data, 1, n, f);
-    return (fclose(f) == 0 && w == n) ? 0 : -1;
-}
-
-static uint8_t *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
-/* Largest |ours - reference| over all bytes; the PNG is RGB (ffmpeg converted its bgr24
- * frame for the PNG encoder), so reference channel 2-k is our byte k. -1 on size mismatch. */
+/* Largest |ours - reference| over all bytes of a reference PNG (written by ffmpeg from its
+ * bgr24 frame); -1 on size mismatch, -2 if the PNG cannot be read. */
 static int max_diff_vs_png(const au_frame *f, const char *png)
 {
-    int w, h, c;
-    uint8_t *ref = stbi_load(png, &w, &h, &c, 3);
+    int w, h;
+    uint8_t *ref = test_load_bgr(png, &w, &h);
     if (!ref)
         return -2;
     int maxd = -1;
     if (w == f->width && h == f->height) {
         maxd = 0;
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                for (int k = 0; k < 3; k++) {
-                    int d = abs((int)f->bgr[(size_t)y * f->stride + 3 * (size_t)x + k] -
-                                (int)ref[((size_t)y * w + x) * 3 + 2 - k]);
-                    if (d > maxd)
-                        maxd = d;
-                }
+            for (int x = 0; x < 3 * w; x++) {
+                int d = abs((int)f->bgr[(size_t)y * f->stride + (size_t)x] -
+                            (int)ref[(size_t)y * 3 * w + (size_t)x]);
+                if (d > maxd)
+                    maxd = d;
+            }
     }
-    stbi_image_free(ref);
+    free(ref);
     return maxd;
 }
 
@@ -155,11 +106,10 @@ static void test_single_image(void)
     /* cv2.imread's pixels of sample4.jpg: the RetinaFace reference input (scale 1, BGR
      * minus (104, 117, 123), NCHW 640x640, image in the top 578 rows). stb_image's IDCT
      * differs from libjpeg-turbo's by a few LSB; measure it. */
-    size_t len;
-    float *ref = (float *)(void *)read_bytes(SHARED("reference/nn/retinaface/sample4.input.f32"),
-                                             &len);
-    CHECK(ref && len == 3u * 640 * 640 * 4);
-    if (ref && len == 3u * 640 * 640 * 4) {
+    float *ref = test_read_f32(SHARED("reference/nn/retinaface/sample4.input.f32"),
+                               3u * 640 * 640);
+    CHECK(ref != NULL);
+    if (ref) {
         static const float mean[3] = {104.0f, 117.0f, 123.0f};
         int maxd = 0;
         double sum = 0;
@@ -238,18 +188,18 @@ static void test_folder_with_bad_image(void)
         return;
     }
     size_t n;
-    uint8_t *jpg = read_bytes(SHARED("media/image_sequence/001.jpg"), &n);
+    uint8_t *jpg = test_read_file(SHARED("media/image_sequence/001.jpg"), &n);
     CHECK(jpg != NULL);
     if (!jpg)
         return;
     snprintf(p, sizeof p, "%s/D.JPG", dir);
-    write_bytes(p, jpg, n);
+    test_write_file(p, jpg, n);
     snprintf(p, sizeof p, "%s/a.jpg", dir);
-    write_bytes(p, jpg, n);
+    test_write_file(p, jpg, n);
     snprintf(p, sizeof p, "%s/b.jpg", dir);
-    write_bytes(p, jpg, 200);
+    test_write_file(p, jpg, 200);
     snprintf(p, sizeof p, "%s/notes.txt", dir);
-    write_bytes(p, "not an image", 12);
+    test_write_file(p, "not an image", 12);
     free(jpg);
 
     au_err err;
@@ -285,23 +235,23 @@ static void test_broken_inputs(void)
     char p[300];
     path_in_tmp(p, sizeof p, "text.avi");
     const char *text = "This is a text file, not a video.\nSecond line.\n";
-    write_bytes(p, text, strlen(text));
+    test_write_file(p, text, strlen(text));
     CHECK(au_source_open(&src, p, &err) == AUFACE_ERR_VIDEO);
     CHECK(strstr(err.msg, p) != NULL);
 
     path_in_tmp(p, sizeof p, "photo.jpg");
-    write_bytes(p, text, strlen(text));
+    test_write_file(p, text, strlen(text));
     CHECK(au_source_open(&src, p, &err) == AUFACE_ERR_FORMAT);
     CHECK(strstr(err.msg, p) != NULL);
 
     /* The first 300 kB of default.wmv: some frames, then the end, without a crash. */
     size_t n;
-    uint8_t *wmv = read_bytes(SHARED("media/default.wmv"), &n);
+    uint8_t *wmv = test_read_file(SHARED("media/default.wmv"), &n);
     CHECK(wmv && n > 300000);
     if (!wmv)
         return;
     path_in_tmp(p, sizeof p, "truncated.wmv");
-    write_bytes(p, wmv, 300000);
+    test_write_file(p, wmv, 300000);
     if (au_source_open(&src, p, &err) == AUFACE_OK) {
         au_frame f;
         long frames = 0;
@@ -318,7 +268,7 @@ static void test_broken_inputs(void)
     }
     /* Only the first 1000 bytes: not even the header. */
     path_in_tmp(p, sizeof p, "stub.wmv");
-    write_bytes(p, wmv, 1000);
+    test_write_file(p, wmv, 1000);
     CHECK(au_source_open(&src, p, &err) != AUFACE_OK && src == NULL);
     free(wmv);
 }
@@ -556,7 +506,7 @@ static int write_jpeg_with_exif(const char *path, const uint8_t *jpg, size_t n, 
 static void test_exif_orientation(void)
 {
     size_t n;
-    uint8_t *jpg = read_bytes(SHARED("media/sample1.jpg"), &n);
+    uint8_t *jpg = test_read_file(SHARED("media/sample1.jpg"), &n);
     CHECK(jpg != NULL);
     if (!jpg)
         return;
@@ -645,11 +595,8 @@ static void test_orient_transforms(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_source.XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (!test_make_temp_dir(tmpdir, sizeof tmpdir, "test_source"))
         return 1;
-    }
     test_default_video();
     test_single_image();
     test_image_folder();
@@ -659,6 +606,9 @@ int main(void)
     test_frame_rates();
     test_exif_orientation();
     test_orient_transforms();
-    if (!getenv("KEEP_TMP")) remove_tree(tmpdir); else printf("kept %s\n", tmpdir);
+    if (!getenv("KEEP_TMP"))
+        test_remove_tree(tmpdir);
+    else
+        printf("kept %s\n", tmpdir);
     return check_report("test_source");
 }

@@ -10,26 +10,14 @@
 
 #include "check.h"
 #include "math/warp_affine.h"
+#include "test_random.h"
 
-/* Small deterministic generator (xorshift32) so the tests are reproducible. */
+/* State of the generator of the random test data (test_random.h). */
 static uint32_t rng_state = 2463534242u;
-static uint32_t rng_next(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
+
 static double rng_uniform(double lo, double hi)
 {
-    return lo + (hi - lo) * (rng_next() / 4294967296.0);
-}
-
-static void fill_random_u8(uint8_t *img, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        img[i] = (uint8_t)(rng_next() >> 24);
+    return lo + (hi - lo) * (test_xorshift32(&rng_state) / 4294967296.0);
 }
 
 static const float IDENTITY[6] = {1, 0, 0, 0, 1, 0};
@@ -69,7 +57,7 @@ static void test_identity_u8(void)
 {
     enum { W = 37, H = 23 };
     uint8_t src[H * W * 3], dst[H * W * 3];
-    fill_random_u8(src, sizeof src);
+    test_fill_random_u8(&rng_state, src, sizeof src);
     memset(dst, 0xAB, sizeof dst);
     au_warp_affine_u8c3(src, W, H, W * 3, IDENTITY, dst, W, H, W * 3);
     CHECK(memcmp(src, dst, sizeof src) == 0);
@@ -97,7 +85,7 @@ static void test_integer_translation_u8(void)
 {
     enum { W = 20, H = 15, TX = 3, TY = -2 };
     uint8_t src[H * W * 3], dst[H * W * 3];
-    fill_random_u8(src, sizeof src);
+    test_fill_random_u8(&rng_state, src, sizeof src);
     const float m[6] = {1, 0, TX, 0, 1, TY};
     au_warp_affine_u8c3(src, W, H, W * 3, m, dst, W, H, W * 3);
     /* dst(x, y) = src(x − TX, y − TY), 0 where that is outside the source. */
@@ -121,7 +109,7 @@ static void test_half_pixel_u8(void)
 {
     enum { W = 9, H = 7 };
     uint8_t src[H * W * 3], dst[H * W * 3];
-    fill_random_u8(src, sizeof src);
+    test_fill_random_u8(&rng_state, src, sizeof src);
     /* Forward shift by (+0.5, +0.25): the inverse map samples (x − 0.5, y − 0.25).
      * By hand: X0 = cvRound(−0.5·1024) + 16 = −496, X = (1024x − 496) >> 5 = 32x − 16,
      * so sx = x − 1, fx = 16; Y = (1024y − 256 + 16) >> 5 = 32y − 8, so sy = y − 1,
@@ -158,7 +146,7 @@ static void test_rotation_90_u8(void)
 {
     enum { W = 5, H = 4 };
     uint8_t src[H * W * 3], dst[W * H * 3];
-    fill_random_u8(src, sizeof src);
+    test_fill_random_u8(&rng_state, src, sizeof src);
     /* Forward map (x, y) → (u, v) = (y, W−1−x): a 90° rotation; the output is H wide and W
      * tall and dst(u, v) = src(W−1−v, u) exactly (integer positions, weight entry 0). */
     const float m[6] = {0, 1, 0, -1, 0, (float)(W - 1)};
@@ -228,7 +216,7 @@ static void test_against_model_u8(void)
     static uint8_t src[SH * SW * 3], dst[DH * DW * 3], ref[DH * DW * 3];
     int all_equal = 1;
     for (int trial = 0; trial < 40; trial++) {
-        fill_random_u8(src, sizeof src);
+        test_fill_random_u8(&rng_state, src, sizeof src);
         double s = rng_uniform(0.3, 2.5), a = rng_uniform(-3.2, 3.2);
         float m[6] = {(float)(s * cos(a)), (float)(-s * sin(a) * rng_uniform(0.7, 1.3)),
                       (float)rng_uniform(-40, 80), (float)(s * sin(a)),
@@ -446,7 +434,7 @@ static void time_warp(void)
 {
     enum { SW = 640, SH = 480, N = 200 };
     static uint8_t frame[SH * SW * 3], face[112 * 112 * 3];
-    fill_random_u8(frame, sizeof frame);
+    test_fill_random_u8(&rng_state, frame, sizeof frame);
     const float m[6] = {0.52f, -0.03f, -70.f, 0.03f, 0.52f, -80.f};
     clock_t t0 = clock();
     for (int i = 0; i < N; i++)
