@@ -229,6 +229,13 @@ int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap
         snprintf(msg, cap, "unknown landmarks '%s' (pfld or clnf)", args->landmarks);
         return 0;
     }
+    int clnf = args->landmarks && strcmp(args->landmarks, "clnf") == 0;
+    if (args->detector && clnf != (strcmp(args->detector, "mtcnn") == 0)) {
+        snprintf(msg, cap, "%s", clnf ? "--landmarks clnf starts from OpenFace's MTCNN: use "
+                                        "--detector mtcnn or leave --detector out"
+                                      : "--detector mtcnn goes with --landmarks clnf");
+        return 0;
+    }
     if (args->help || args->version)
         return 1;
     if (!args->n_videos && !args->video_dir && !args->video_list) {
