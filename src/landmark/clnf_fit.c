@@ -1,9 +1,11 @@
 #include "landmark/clnf_fit.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/task_pool.h"
 #include "face/calcparams.h"
 #include "landmark/ccnf.h"
 #include "landmark/clnf_pdm_ops.h"
@@ -20,6 +22,10 @@
 #define MIN_REG 0.001f
 
 #define MAX_KDE_PER_CLNF (2 * AU_CLNF_MAX_WINDOW_SIZES)
+/* Landmarks per task when the responses of one scale are split over the pool: a response
+ * takes ≈ 10 µs at window 9 (on the development machine), so a claim (one atomic add) costs
+ * nothing next to a block and the threads finish within one block of each other. */
+#define RESPONSE_BLOCK 4
 
 /* One CLNF (the main model or a part) as the fitter sees it. */
 typedef struct clnf_slot {
@@ -30,6 +36,20 @@ typedef struct clnf_slot {
     au_clnf_kde kde[MAX_KDE_PER_CLNF];  /* keyed by window size (kde_resp_precalc) */
 } clnf_slot;
 
+/* What one thread of the fitter works in: the main fit and the serial parts use thread 0's;
+ * a task of a parallel job uses that of the thread running it. */
+typedef struct fit_scratch {
+    float *responses;                   /* max n·ws² */
+    float *scratch;                     /* au_clnf_responses_scratch_floats */
+    au_clnf_rlms_scratch rlms;
+    float lhoods[AU_PDM_MAX_POINTS];
+    /* The first failure of this thread in the current parallel job: tasks are claimed in
+     * increasing order, so over all threads the lowest failed task is the job's first. */
+    auface_status status;
+    int failed_task;
+    au_err err;
+} fit_scratch;
+
 struct au_clnf_fitter {
     const au_clnf_model *model;
     int num_slots;                      /* 1 + parts */
@@ -37,12 +57,13 @@ struct au_clnf_fitter {
     int part_pairs[AU_CLNF_MAX_PARTS];
     const int (*pairs[AU_CLNF_MAX_PARTS])[2];
     int max_patch_w, max_patch_h, max_ws;
-    float *responses;                   /* max n·ws² */
-    float *scratch;                     /* au_clnf_responses_scratch_floats */
+    size_t response_floats;             /* max n·ws² */
+    size_t scratch_floats;              /* au_clnf_responses_scratch_floats */
+    au_task_pool *pool;                 /* not owned; NULL: everything on the calling thread */
+    int num_threads;                    /* au_task_pool_threads(pool) */
+    fit_scratch *threads;               /* num_threads entries */
     float *gray;                        /* float copy of the current image */
     size_t gray_cap;                    /* floats allocated */
-    au_clnf_rlms_scratch rlms;
-    float lhood_scratch[AU_PDM_MAX_POINTS];
 };
 
 /* ---- parameters ------------------------------------------------------------------------- */
@@ -250,6 +271,34 @@ static auface_status build_kdes(clnf_slot *slot, au_err *err)
     return AUFACE_OK;
 }
 
+static void free_thread_scratch(fit_scratch *threads, int count)
+{
+    if (!threads)
+        return;
+    for (int i = 0; i < count; i++) {
+        free(threads[i].responses);
+        free(threads[i].scratch);
+    }
+    free(threads);
+}
+
+/* count per-thread work areas sized for f (NULL when out of memory). */
+static fit_scratch *alloc_thread_scratch(const au_clnf_fitter *f, int count)
+{
+    fit_scratch *threads = calloc((size_t)count, sizeof *threads);
+    if (!threads)
+        return NULL;
+    for (int i = 0; i < count; i++) {
+        threads[i].responses = malloc(f->response_floats * sizeof(float));
+        threads[i].scratch = malloc(f->scratch_floats * sizeof(float));
+        if (!threads[i].responses || !threads[i].scratch) {
+            free_thread_scratch(threads, i + 1);
+            return NULL;
+        }
+    }
+    return threads;
+}
+
 void au_clnf_fitter_free(au_clnf_fitter *f)
 {
     if (!f)
@@ -259,8 +308,7 @@ void au_clnf_fitter_free(au_clnf_fitter *f)
             au_clnf_kde_free(&f->slots[i].kde[k]);
         free(f->slots[i].pc_t);
     }
-    free(f->responses);
-    free(f->scratch);
+    free_thread_scratch(f->threads, f->num_threads);
     free(f->gray);
     free(f);
 }
@@ -326,11 +374,11 @@ auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *m
         }
     }
     if (st == AUFACE_OK) {
-        const size_t scratch =
+        f->response_floats = max_resp ? max_resp : 1;
+        f->scratch_floats =
             au_clnf_responses_scratch_floats(f->max_patch_w, f->max_patch_h, f->max_ws);
-        f->responses = malloc((max_resp ? max_resp : 1) * sizeof(float));
-        f->scratch = malloc(scratch * sizeof(float));
-        if (!f->responses || !f->scratch)
+        f->num_threads = 1;
+        if (!(f->threads = alloc_thread_scratch(f, 1)))
             st = au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory for the response "
                          "buffers");
     }
@@ -340,6 +388,103 @@ auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *m
     }
     *out = f;
     return AUFACE_OK;
+}
+
+auface_status au_clnf_fitter_use_pool(au_clnf_fitter *f, au_task_pool *pool, au_err *err)
+{
+    const int threads = au_task_pool_threads(pool);
+    if (threads != f->num_threads) {
+        fit_scratch *t = alloc_thread_scratch(f, threads);
+        if (!t)
+            return au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory for the work "
+                           "areas of %d threads", threads);
+        free_thread_scratch(f->threads, f->num_threads);
+        f->threads = t;
+        f->num_threads = threads;
+    }
+    f->pool = pool;
+    return AUFACE_OK;
+}
+
+/* ---- parallel jobs ---------------------------------------------------------------------- */
+
+static void clear_failures(au_clnf_fitter *f)
+{
+    for (int i = 0; i < f->num_threads; i++)
+        f->threads[i].status = AUFACE_OK;
+}
+
+/* Records the failure of `task` on thread scratch ts (its first: see fit_scratch). */
+static void record_failure(fit_scratch *ts, int task, auface_status st)
+{
+    ts->status = st;
+    ts->failed_task = task;
+}
+
+/* The status of the job just run: that of its lowest failed task, whose message goes to
+ * err, whatever thread ran it. */
+static auface_status first_failure(const au_clnf_fitter *f, au_err *err)
+{
+    const fit_scratch *first = NULL;
+    int task = INT_MAX;
+    for (int i = 0; i < f->num_threads; i++)
+        if (f->threads[i].status != AUFACE_OK && f->threads[i].failed_task < task) {
+            first = &f->threads[i];
+            task = first->failed_task;
+        }
+    if (!first)
+        return AUFACE_OK;
+    if (err)
+        *err = first->err;
+    return first->status;
+}
+
+/* The responses of one scale, as a job of landmark blocks. */
+typedef struct response_job {
+    au_clnf_fitter *f;
+    const au_ccnf_patch_set *set;
+    int view;
+    const int *visible;
+    const float *shape;
+    int n;
+    const float *ref_to_img;
+    int ws, w, h;
+    float *responses;
+} response_job;
+
+static void response_task(void *arg, int task, int thread)
+{
+    const response_job *j = arg;
+    au_clnf_fitter *f = j->f;
+    fit_scratch *ts = &f->threads[thread];
+    if (ts->status != AUFACE_OK)
+        return; /* this thread's first failure is already recorded */
+    const int first = task * RESPONSE_BLOCK;
+    const int end = first + RESPONSE_BLOCK < j->n ? first + RESPONSE_BLOCK : j->n;
+    auface_status st = au_clnf_responses(j->set, j->view, j->visible, j->shape, j->n, first,
+                                         end, j->ref_to_img, j->ws, f->gray, j->w, j->h,
+                                         (size_t)j->w, f->max_patch_w, f->max_patch_h,
+                                         j->responses, ts->scratch, &ts->err);
+    if (st != AUFACE_OK)
+        record_failure(ts, task, st);
+}
+
+/* The response maps of one scale into ts->responses (au_clnf_responses), split into blocks of
+ * landmarks over the pool when `parallel` is set. Every map is computed by the same code on
+ * the same inputs either way. */
+static auface_status scale_responses(au_clnf_fitter *f, fit_scratch *ts, int parallel,
+                                     const au_ccnf_patch_set *set, int view, const int *visible,
+                                     const float *shape, int n, const float ref_to_img[4],
+                                     int ws, int w, int h, au_err *err)
+{
+    if (!parallel || f->num_threads == 1)
+        return au_clnf_responses(set, view, visible, shape, n, 0, n, ref_to_img, ws, f->gray, w,
+                                 h, (size_t)w, f->max_patch_w, f->max_patch_h, ts->responses,
+                                 ts->scratch, err);
+    response_job job = {f, set, view, visible, shape, n, ref_to_img, ws, w, h, ts->responses};
+    clear_failures(f);
+    au_task_pool_run(f->pool, (n + RESPONSE_BLOCK - 1) / RESPONSE_BLOCK, response_task, &job);
+    return first_failure(f, err);
 }
 
 /* ---- fitting ---------------------------------------------------------------------------- */
@@ -373,11 +518,12 @@ typedef struct fit_outcome {
     float likelihood;
 } fit_outcome;
 
-/* CLNF::Fit of slot `slot` on the float image in f->gray, from (g, p), in place. The
- * per-landmark likelihoods go to lhoods when computed. */
+/* CLNF::Fit of slot `slot` on the float image in f->gray, from (g, p), in place, working in
+ * ts (the per-landmark likelihoods go to ts->lhoods when computed); with `parallel` the
+ * responses of each scale are split over the pool. */
 static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au_clnf_params *p,
                               const int *windows, int w, int h, float g[6], float *local,
-                              float *lhoods, fit_outcome *out, au_err *err)
+                              fit_scratch *ts, int parallel, fit_outcome *out, au_err *err)
 {
     const au_clnf *c = slot->clnf;
     const au_pdm *pdm = &c->pdm;
@@ -409,9 +555,8 @@ static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au
         au_clnf_shape2d_from_3d(shape3d, n, g_ref, ref);
         au_clnf_rlms_setup rs;
         au_clnf_similarity(shape, ref, n, rs.img_to_ref, rs.ref_to_img);
-        auface_status st = au_clnf_responses(set, view, visible, shape, n, rs.ref_to_img, ws,
-                                             f->gray, w, h, (size_t)w, f->max_patch_w,
-                                             f->max_patch_h, f->responses, f->scratch, err);
+        auface_status st = scale_responses(f, ts, parallel, set, view, visible, shape, n,
+                                           rs.ref_to_img, ws, w, h, err);
         if (st != AUFACE_OK)
             return st;
 
@@ -429,7 +574,7 @@ static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au
         rs.pdm = pdm;
         rs.pc_t = slot->pc_t;
         rs.base = shape;
-        rs.responses = f->responses;
+        rs.responses = ts->responses;
         rs.visible = visible;
         rs.kde = kde;
         rs.ws = ws;
@@ -440,12 +585,12 @@ static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au
 
         rs.rigid = 1;
         rs.compute_likelihood = 0;
-        au_clnf_nu_rlms(&rs, g, local, lhoods, &f->rlms);
+        au_clnf_nu_rlms(&rs, g, local, ts->lhoods, &ts->rlms);
 
         rs.rigid = 0;
         rs.compute_likelihood = scale == num_scales - 1 || windows[scale + 1] == 0 ||
                                 (double)g[0] < LIKELIHOOD_SCALE;
-        const float lh = au_clnf_nu_rlms(&rs, g, local, lhoods, &f->rlms);
+        const float lh = au_clnf_nu_rlms(&rs, g, local, ts->lhoods, &ts->rlms);
         if (rs.compute_likelihood) {
             out->likelihood_computed = 1;
             out->likelihood = lh;
@@ -458,39 +603,79 @@ static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au
     return AUFACE_OK;
 }
 
-/* CLNF::DetectLandmarks after Fit (§6.5): the part models and the main refit. */
+/* Part k of CLNF::DetectLandmarks' hierarchy (§6.5), working in ts: initialised by
+ * PDM::CalcParams from the main landmarks of r it maps, fitted when the main scale
+ * r->global[0] allows, and its landmarks by CalcShape2D, all into `part`. It reads only
+ * r's landmarks and scale, so the parts may be fitted at the same time. */
+static auface_status fit_part(au_clnf_fitter *f, int k, int w, int h,
+                              const au_clnf_fit_result *r, au_clnf_part_result *part,
+                              fit_scratch *ts, au_err *err)
+{
+    const int n = f->slots[0].clnf->pdm.n;
+    const clnf_slot *slot = &f->slots[1 + k];
+    const au_pdm *pdm = &slot->clnf->pdm;
+    const int np = pdm->n;
+    float locs[2 * AU_PDM_MAX_POINTS] = {0};
+    for (int q = 0; q < f->part_pairs[k]; q++) {
+        const int im = f->pairs[k][q][0], ip = f->pairs[k][q][1];
+        locs[ip] = r->landmarks[im];
+        locs[ip + np] = r->landmarks[im + n];
+    }
+    part->n = np;
+    au_calc_params(pdm, locs, part->global, part->local);
+    part->used = (double)r->global[0] > PART_SCALE_FACTOR * slot->clnf->scales[0].patch_scaling;
+    if (part->used) {
+        fit_outcome o;
+        auface_status st = fit_slot(f, slot, &slot->params, slot->params.window_sizes_init, w,
+                                    h, part->global, part->local, ts, 0, &o, err);
+        if (st != AUFACE_OK)
+            return st;
+    }
+    au_pdm_shape2d(pdm, part->global, part->local, part->landmarks);
+    return AUFACE_OK;
+}
+
+/* The parts as a job of one task per part. */
+typedef struct parts_job {
+    au_clnf_fitter *f;
+    int w, h;
+    au_clnf_fit_result *r;
+} parts_job;
+
+static void part_task(void *arg, int task, int thread)
+{
+    const parts_job *j = arg;
+    fit_scratch *ts = &j->f->threads[thread];
+    if (ts->status != AUFACE_OK)
+        return; /* this thread's first failure is already recorded */
+    auface_status st = fit_part(j->f, task, j->w, j->h, j->r, &j->r->parts[task], ts, &ts->err);
+    if (st != AUFACE_OK)
+        record_failure(ts, task, st);
+}
+
+/* CLNF::DetectLandmarks after Fit (§6.5): the part models (on the pool's threads when it has
+ * more than one, as OpenFace's tbb::parallel_for over the parts) and the main refit. */
 static auface_status refine_with_parts(au_clnf_fitter *f, int w, int h, au_clnf_fit_result *r,
                                        au_err *err)
 {
     const au_pdm *main_pdm = &f->slots[0].clnf->pdm;
     const int n = main_pdm->n;
     r->num_parts = f->num_slots - 1;
-    r->parts_used = 0;
-    for (int k = 0; k < r->num_parts; k++) {
-        const clnf_slot *slot = &f->slots[1 + k];
-        const au_pdm *pdm = &slot->clnf->pdm;
-        au_clnf_part_result *part = &r->parts[k];
-        const int np = pdm->n;
-        float locs[2 * AU_PDM_MAX_POINTS] = {0};
-        for (int q = 0; q < f->part_pairs[k]; q++) {
-            const int im = f->pairs[k][q][0], ip = f->pairs[k][q][1];
-            locs[ip] = r->landmarks[im];
-            locs[ip + np] = r->landmarks[im + n];
-        }
-        part->n = np;
-        au_calc_params(pdm, locs, part->global, part->local);
-        part->used = (double)r->global[0] > PART_SCALE_FACTOR * slot->clnf->scales[0].patch_scaling;
-        if (part->used) {
-            r->parts_used = 1;
-            fit_outcome o;
-            auface_status st = fit_slot(f, slot, &slot->params, slot->params.window_sizes_init,
-                                        w, h, part->global, part->local, f->lhood_scratch, &o,
-                                        err);
-            if (st != AUFACE_OK)
-                return st;
-        }
-        au_pdm_shape2d(pdm, part->global, part->local, part->landmarks);
+    auface_status st = AUFACE_OK;
+    if (f->num_threads > 1 && r->num_parts > 1) {
+        parts_job job = {f, w, h, r};
+        clear_failures(f);
+        au_task_pool_run(f->pool, r->num_parts, part_task, &job);
+        st = first_failure(f, err);
+    } else {
+        for (int k = 0; k < r->num_parts && st == AUFACE_OK; k++)
+            st = fit_part(f, k, w, h, r, &r->parts[k], &f->threads[0], err);
     }
+    if (st != AUFACE_OK)
+        return st;
+    r->parts_used = 0;
+    for (int k = 0; k < r->num_parts; k++)
+        r->parts_used |= r->parts[k].used;
     if (!r->parts_used)
         return AUFACE_OK;
     for (int k = 0; k < r->num_parts; k++) {
@@ -516,7 +701,7 @@ static auface_status detect_landmarks(au_clnf_fitter *f, int w, int h, float glo
     const au_pdm *pdm = &main_slot->clnf->pdm;
     fit_outcome o;
     auface_status st = fit_slot(f, main_slot, params, window_sizes, w, h, global, local,
-                                f->lhood_scratch, &o, err);
+                                &f->threads[0], 1, &o, err);
     if (st != AUFACE_OK)
         return st;
     out->n = pdm->n;
@@ -524,7 +709,7 @@ static auface_status detect_landmarks(au_clnf_fitter *f, int w, int h, float glo
     out->likelihood_computed = o.likelihood_computed;
     if (o.likelihood_computed) {
         out->model_likelihood = o.likelihood;
-        memcpy(out->landmark_likelihoods, f->lhood_scratch, (size_t)pdm->n * sizeof(float));
+        memcpy(out->landmark_likelihoods, f->threads[0].lhoods, (size_t)pdm->n * sizeof(float));
     }
     /* memmove: the caller may pass out->global and out->local as global and local */
     memmove(out->global, global, 6 * sizeof(float));

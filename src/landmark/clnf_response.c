@@ -31,16 +31,19 @@ size_t au_clnf_responses_scratch_floats(int max_w, int max_h, int ws)
 }
 
 auface_status au_clnf_responses(const au_ccnf_patch_set *set, int view, const int *visible,
-                                const float *landmarks2n, int n, const float ref_to_img[4],
-                                int ws, const float *gray, int w, int h, size_t stride,
-                                int max_w, int max_h, float *responses, float *scratch,
-                                au_err *err)
+                                const float *landmarks2n, int n, int first, int end,
+                                const float ref_to_img[4], int ws, const float *gray, int w,
+                                int h, size_t stride, int max_w, int max_h, float *responses,
+                                float *scratch, au_err *err)
 {
     /* Patch_experts::Response: a1 = sim_ref_to_img(0, 0), b1 = −sim_ref_to_img(0, 1) */
     const float a = ref_to_img[0], b = -ref_to_img[1];
     float *aoi = scratch;
     float *ccnf_scratch = scratch + (size_t)(ws + max_w - 1) * (size_t)(ws + max_h - 1);
-    for (int i = 0; i < n; i++) {
+    if (first < 0 || end > n || first > end)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF responses: landmark range %d..%d outside the "
+                       "%d landmarks", first, end - 1, n);
+    for (int i = first; i < end; i++) {
         if (!visible[i])
             continue;
         const au_ccnf_expert *e = &set->experts[(size_t)view * set->num_points + i];

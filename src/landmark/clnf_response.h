@@ -26,20 +26,22 @@ void au_clnf_similarity(const float *img2n, const float *ref2n, int n, float img
  * the AOI plus au_ccnf_scratch_floats. */
 size_t au_clnf_responses_scratch_floats(int max_w, int max_h, int ws);
 
-/* The response maps of every landmark i with visible[i] != 0 (§5.3–§5.4): the AOI of
- * (ws + width − 1) x (ws + height − 1) pixels around (landmarks2n[i], landmarks2n[n + i])
- * sampled through sim_ref_to_img (a = ref_to_img[0], b = −ref_to_img[1]) from the float
- * grey image, then au_ccnf_response of expert (view, i) of `set`.
+/* The response maps of the landmarks i in first..end−1 (first = 0, end = n for all) with
+ * visible[i] != 0 (§5.3–§5.4): the AOI of (ws + width − 1) x (ws + height − 1) pixels around
+ * (landmarks2n[i], landmarks2n[n + i]) sampled through sim_ref_to_img (a = ref_to_img[0],
+ * b = −ref_to_img[1]) from the float grey image, then au_ccnf_response of expert (view, i)
+ * of `set`. A landmark's map depends only on its own inputs, so disjoint ranges may be
+ * computed on different threads (each with its own scratch) with the same result.
  *   gray:      w x h floats, row stride `stride` floats;
  *   responses: n·ws² floats; map i (ws x ws, row-major, row = y) at responses + i·ws²;
- *              maps of invisible landmarks are not written;
+ *              only the maps of the visible landmarks in the range are written;
  *   scratch:   au_clnf_responses_scratch_floats(..., ws) floats for the largest patch.
- * Fails (AUFACE_ERR_ARG) if an expert's Σ for ws is not prepared or a patch is larger than
- * the scratch was sized for (max_w, max_h). */
+ * Fails (AUFACE_ERR_ARG) if the range is not within 0..n, an expert's Σ for ws is not
+ * prepared or a patch is larger than the scratch was sized for (max_w, max_h). */
 auface_status au_clnf_responses(const au_ccnf_patch_set *set, int view, const int *visible,
-                                const float *landmarks2n, int n, const float ref_to_img[4],
-                                int ws, const float *gray, int w, int h, size_t stride,
-                                int max_w, int max_h, float *responses, float *scratch,
-                                au_err *err);
+                                const float *landmarks2n, int n, int first, int end,
+                                const float ref_to_img[4], int ws, const float *gray, int w,
+                                int h, size_t stride, int max_w, int max_h, float *responses,
+                                float *scratch, au_err *err);
 
 #endif

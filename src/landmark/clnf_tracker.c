@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/task_pool.h"
 #include "landmark/clnf_gray.h"
 #include "landmark/clnf_validator.h"
 
@@ -12,12 +13,16 @@
 #define DETECT_EVERY_UNTRACKED 12
 #define ABANDON_AFTER_FAILURES 100
 #define MAX_FACES 64
+/* Rows per task of the grey conversion on the pool: 30 tasks for a 640x480 frame, each
+ * ≈ 7 µs of work on the development machine. */
+#define GRAY_ROWS_PER_TASK 16
 
 struct au_clnf_tracker {
     const au_clnf_model *model;
     const au_mtcnn *mtcnn;
     au_clnf_params params;
     au_clnf_fitter *fitter;
+    au_task_pool *pool;
     au_mtcnn_scratch *mtcnn_scratch;
     int scratch_w, scratch_h;
     void *validator_scratch;
@@ -37,7 +42,7 @@ struct au_clnf_tracker {
 
 auface_status au_clnf_tracker_create(au_clnf_tracker **out, const au_clnf_model *model,
                                      const au_mtcnn *mtcnn, const au_clnf_params *params,
-                                     au_err *err)
+                                     int threads, au_err *err)
 {
     *out = NULL;
     au_clnf_tracker *t = calloc(1, sizeof *t);
@@ -46,7 +51,14 @@ auface_status au_clnf_tracker_create(au_clnf_tracker **out, const au_clnf_model 
     t->model = model;
     t->mtcnn = mtcnn;
     t->params = *params;
+    if (threads < 1)
+        threads = 1;
+    if (threads > AU_CLNF_TRACKER_MAX_THREADS)
+        threads = AU_CLNF_TRACKER_MAX_THREADS;
     auface_status st = au_clnf_fitter_create(&t->fitter, model, params, err);
+    if (st == AUFACE_OK && threads > 1 &&
+        (st = au_task_pool_create(&t->pool, threads, err)) == AUFACE_OK)
+        st = au_clnf_fitter_use_pool(t->fitter, t->pool, err);
     if (st == AUFACE_OK &&
         !(t->validator_scratch = malloc(au_clnf_validator_scratch_bytes(model) + 1)))
         st = au_fail(err, AUFACE_ERR_NOMEM, "out of memory for the validator");
@@ -64,6 +76,7 @@ void au_clnf_tracker_free(au_clnf_tracker *t)
     if (!t)
         return;
     au_clnf_fitter_free(t->fitter);
+    au_task_pool_free(t->pool);
     au_mtcnn_scratch_free(t->mtcnn_scratch);
     free(t->validator_scratch);
     free(t->gray);
@@ -83,6 +96,24 @@ void au_clnf_tracker_reset(au_clnf_tracker *t)
     t->global[0] = 1.0f;
 }
 
+/* The grey conversion as a job of bands of rows (every pixel is converted on its own). */
+typedef struct gray_job {
+    const uint8_t *bgr;
+    size_t stride;
+    int w, h;
+    uint8_t *gray;
+} gray_job;
+
+static void gray_task(void *arg, int task, int thread)
+{
+    (void)thread;
+    const gray_job *j = arg;
+    const int y0 = task * GRAY_ROWS_PER_TASK;
+    const int rows = j->h - y0 < GRAY_ROWS_PER_TASK ? j->h - y0 : GRAY_ROWS_PER_TASK;
+    au_bgr_to_gray_opencv(j->bgr + (size_t)y0 * j->stride, j->w, rows, j->stride,
+                          j->gray + (size_t)y0 * j->w, (size_t)j->w);
+}
+
 static auface_status make_gray(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
                                size_t stride, au_err *err)
 {
@@ -94,7 +125,8 @@ static auface_status make_gray(au_clnf_tracker *t, const uint8_t *bgr, int w, in
         t->gray = g;
         t->gray_cap = need;
     }
-    au_bgr_to_gray_opencv(bgr, w, h, stride, t->gray, (size_t)w);
+    gray_job job = {bgr, stride, w, h, t->gray};
+    au_task_pool_run(t->pool, (h + GRAY_ROWS_PER_TASK - 1) / GRAY_ROWS_PER_TASK, gray_task, &job);
     return AUFACE_OK;
 }
 

@@ -173,7 +173,9 @@ static auface_status load_clnf(auface_pipeline *p)
         st = au_mtcnn_load(&p->mtcnn, path, &p->err);
     if (st == AUFACE_OK)
         st = au_clnf_tracker_create(&p->clnf_tracker, p->clnf_model, p->mtcnn,
-                                    &p->clnf_params, &p->err);
+                                    &p->clnf_params,
+                                    p->cfg.workers > 0 ? p->cfg.workers : online_cpus(),
+                                    &p->err);
     return st;
 }
 

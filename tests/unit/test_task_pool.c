@@ -1,0 +1,125 @@
+/* Tests of common/task_pool: every task of a job runs exactly once, on a thread index the
+ * pool owns, and its results are visible when au_task_pool_run returns; a NULL or 1-thread
+ * pool runs the tasks in order on the caller; bad sizes are rejected. */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "check.h"
+#include "common/task_pool.h"
+
+#define MAX_TASKS 257
+
+typedef struct job {
+    int runs[MAX_TASKS];          /* times task i ran (written only by the task) */
+    int thread_of[MAX_TASKS];
+    int order[MAX_TASKS];         /* order in which tasks ran (only for 1-thread pools) */
+    atomic_int started;
+    int threads;
+} job;
+
+static void record(void *arg, int task, int thread)
+{
+    job *j = arg;
+    j->runs[task]++;
+    j->thread_of[task] = thread;
+    j->order[atomic_fetch_add(&j->started, 1)] = task;
+}
+
+/* A job of n tasks on `pool`: each ran once, on a valid thread. */
+static int run_and_check(au_task_pool *pool, int n)
+{
+    static job j;
+    memset(j.runs, 0, sizeof j.runs);
+    atomic_store(&j.started, 0);
+    au_task_pool_run(pool, n, record, &j);
+    int ok = atomic_load(&j.started) == (n > 0 ? n : 0);
+    for (int i = 0; i < n; i++)
+        ok = ok && j.runs[i] == 1 && j.thread_of[i] >= 0 &&
+             j.thread_of[i] < au_task_pool_threads(pool);
+    return ok;
+}
+
+static void test_sequential(void)
+{
+    /* NULL pool: in order on thread 0 */
+    static job j;
+    memset(&j, 0, sizeof j);
+    au_task_pool_run(NULL, 5, record, &j);
+    for (int i = 0; i < 5; i++) {
+        CHECK(j.order[i] == i);
+        CHECK(j.thread_of[i] == 0);
+    }
+    CHECK(au_task_pool_threads(NULL) == 1);
+
+    au_task_pool *p = NULL;
+    au_err err;
+    CHECK(au_task_pool_create(&p, 1, &err) == AUFACE_OK);
+    CHECK(au_task_pool_threads(p) == 1);
+    CHECK(run_and_check(p, 7));
+    au_task_pool_free(p);
+}
+
+static void test_parallel(void)
+{
+    for (int threads = 2; threads <= 4; threads++) {
+        au_task_pool *p = NULL;
+        au_err err;
+        CHECK(au_task_pool_create(&p, threads, &err) == AUFACE_OK);
+        CHECK(au_task_pool_threads(p) == threads);
+        int ok = 1;
+        /* many short jobs back to back: helpers that wake late must never run a task of
+         * the next job with the previous job's function */
+        for (int rep = 0; rep < 3000; rep++)
+            ok = ok && run_and_check(p, rep % MAX_TASKS);
+        CHECK(ok);
+        au_task_pool_run(p, 0, record, NULL); /* no task: fn never called */
+        au_task_pool_free(p);
+    }
+}
+
+/* Tasks long enough that the helpers take part: sums computed per task must be exact. */
+typedef struct sum_job {
+    double out[64];
+} sum_job;
+
+static void slow_sum(void *arg, int task, int thread)
+{
+    (void)thread;
+    sum_job *j = arg;
+    double s = 0;
+    for (int i = 0; i < 200000; i++)
+        s += (double)((i * (task + 1)) % 7);
+    j->out[task] = s;
+}
+
+static void test_results_visible(void)
+{
+    au_task_pool *p = NULL;
+    au_err err;
+    CHECK(au_task_pool_create(&p, 2, &err) == AUFACE_OK);
+    static sum_job par, seq;
+    au_task_pool_run(p, 64, slow_sum, &par);
+    au_task_pool_run(NULL, 64, slow_sum, &seq);
+    CHECK(memcmp(par.out, seq.out, sizeof par.out) == 0);
+    au_task_pool_free(p);
+}
+
+static void test_bad_sizes(void)
+{
+    au_task_pool *p = (au_task_pool *)&p;
+    au_err err;
+    CHECK(au_task_pool_create(&p, 0, &err) == AUFACE_ERR_ARG);
+    CHECK(p == NULL);
+    CHECK(strstr(err.msg, "0 threads") != NULL);
+    CHECK(au_task_pool_create(&p, AU_TASK_POOL_MAX_THREADS + 1, &err) == AUFACE_ERR_ARG);
+    au_task_pool_free(NULL);
+}
+
+int main(void)
+{
+    test_sequential();
+    test_parallel();
+    test_results_visible();
+    test_bad_sizes();
+    return check_report("test_task_pool");
+}
