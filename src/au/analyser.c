@@ -12,6 +12,7 @@ enum { CLASS_FAILED = 0, CLASS_NEG = 1, CLASS_POS = 2 };
 struct au_analyser {
     const au_models *models;
     int dynamic;               /* FaceAnalyser `dynamic` (re-prediction and cutoff shift) */
+    int online;                /* no history: the current frame lives in entry 0 */
     int num_reg;
     int num_class;
     au_median *hog_median;
@@ -172,10 +173,11 @@ auface_status au_analyser_add_frame(au_analyser *a, int success, const float *ho
                        "au_analyser_add_frame: frame %ld succeeded but has no geometry",
                        a->frames);
     /* Allocate first, so that a failure leaves the state untouched. */
-    auface_status st = grow_history(a, a->frames + 1, err);
+    auface_status st = grow_history(a, a->online ? 1 : a->frames + 1, err);
     if (st != AUFACE_OK)
         return st;
-    const int store = success && a->dynamic && a->frames_succ < AU_MAX_INIT_FRAMES;
+    const int store =
+        !a->online && success && a->dynamic && a->frames_succ < AU_MAX_INIT_FRAMES;
     if (store && (st = grow_stored(a, err)) != AUFACE_OK)
         return st;
 
@@ -196,7 +198,7 @@ auface_status au_analyser_add_frame(au_analyser *a, int success, const float *ho
         au_median_update(a->geom_median, g, success);
     }
 
-    const long f = a->frames;
+    const long f = a->online ? 0 : a->frames;
     a->success[f] = (unsigned char)success;
     if (success) {
         predict_into_history(a, f, g);
@@ -314,10 +316,18 @@ static void free_stored(au_analyser *a)
     a->stored = a->stored_capacity = 0;
 }
 
+void au_analyser_set_online(au_analyser *a)
+{
+    a->online = 1;
+}
+
 auface_status au_analyser_finish(au_analyser *a, au_err *err)
 {
     if (a->finished)
         return AUFACE_OK;
+    if (a->online)
+        return au_fail(err, AUFACE_ERR_ARG,
+                       "au_analyser_finish: an online analyser keeps no history to post-process");
     const long n = a->frames;
     const size_t n_alloc = n > 0 ? (size_t)n : 1;
     double *column = malloc(n_alloc * sizeof *column);

@@ -52,6 +52,12 @@ auface_status au_analyser_create(au_analyser **out, const au_models *models, au_
 /* Hints the number of frames to come so the history is allocated once. Optional. */
 auface_status au_analyser_reserve(au_analyser *a, long frames, au_err *err);
 
+/* Online use (frames one by one, no end of video, as OpenFace's webcam mode): keeps no
+ * per-frame history and no stored descriptors, so memory does not grow with the stream; the
+ * per-frame predictions are the same as in a video. au_analyser_finish then fails. Call
+ * before the first frame. */
+void au_analyser_set_online(au_analyser *a);
+
 /* Adds the next frame (steps 1-4 above).
  *   success:  the landmarks of this frame were found
  *   hog:      AU_HOG_DIM floats (NULL = zeros)

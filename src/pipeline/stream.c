@@ -39,6 +39,7 @@ static auface_status open_stream(auface_pipeline *p)
         free(s);
         return st;
     }
+    au_analyser_set_online(s->analyser);
     au_online_reset(&s->online, au_models_num_reg(p->models));
     au_worker_reset(p->workers[0]);
     p->stream = s;
