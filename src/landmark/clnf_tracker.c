@@ -155,6 +155,16 @@ static void adopt_fit(au_clnf_tracker *t, int success, double certainty)
     t->certainty = certainty;
 }
 
+/* Validates the fit in t->fit and makes it the current state; returns its success. */
+static int validate_and_adopt(au_clnf_tracker *t, int w, int h)
+{
+    int success;
+    double certainty;
+    validate_fit(t, w, h, &success, &certainty);
+    adopt_fit(t, success, certainty);
+    return success;
+}
+
 /* A. The tracking step: from the previous parameters as they are. */
 static auface_status track(au_clnf_tracker *t, int w, int h, au_err *err)
 {
@@ -167,10 +177,7 @@ static auface_status track(au_clnf_tracker *t, int w, int h, au_err *err)
                                    &t->fit, err);
     if (st != AUFACE_OK)
         return st;
-    int ok;
-    double certainty;
-    validate_fit(t, w, h, &ok, &certainty);
-    adopt_fit(t, ok, certainty);
+    const int ok = validate_and_adopt(t, w, h);
     t->failures_in_a_row = ok ? -1 : t->failures_in_a_row + 1;
     return AUFACE_OK;
 }
@@ -228,10 +235,7 @@ static auface_status redetect(au_clnf_tracker *t, const uint8_t *bgr, int w, int
                                  err);
     if (st != AUFACE_OK)
         return st;
-    int success;
-    double certainty;
-    validate_fit(t, w, h, &success, &certainty);
-    adopt_fit(t, success, certainty);
+    const int success = validate_and_adopt(t, w, h);
     if (!initial && !success) {
         /* Keep the old track; the certainty stays that of the rejected hypothesis. */
         memcpy(t->global, saved_g, sizeof saved_g);

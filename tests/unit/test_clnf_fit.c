@@ -27,6 +27,7 @@
 #include "math/openblas_gram.h"
 #include "test_cholesky.h"
 #include "test_clock.h"
+#include "test_clnf_frames.h"
 #include "test_images.h"
 #include "test_openface_csv.h"
 #include "test_pdm_extent.h"
@@ -353,17 +354,6 @@ static void test_shapes(const au_pdm *pdm)
 
 /* ---- real data --------------------------------------------------------------------------- */
 
-/* An 8-bit grey frame from a PNG written from OpenCV-decoded BGR frames, converted by the
- * module under test (its conversion is checked against the formula in test_gray). */
-static uint8_t *load_gray(const char *path, int *w, int *h)
-{
-    uint8_t *bgr = test_load_bgr(path, w, h);
-    uint8_t *gray = bgr ? malloc((size_t)*w * *h) : NULL;
-    if (gray)
-        au_bgr_to_gray_opencv(bgr, *w, *h, 3 * (size_t)*w, gray, (size_t)*w);
-    free(bgr);
-    return gray;
-}
 
 static void distances(const float *a, const float *b, int n, double *mean, double *max)
 {
@@ -561,7 +551,7 @@ static void test_frames(au_clnf_model *m)
         return;
     const au_pdm *pdm = &au_clnf_model_main_const(m)->pdm;
     int w, h;
-    uint8_t *gray = load_gray(FRAME("000"), &w, &h);
+    uint8_t *gray = test_load_clnf_gray(FRAME("000"), &w, &h);
     CHECK(gray != NULL && w == 640 && h == 480);
     float want[136];
     CHECK(test_openface_landmarks(1, want));
@@ -668,7 +658,7 @@ static void test_frames(au_clnf_model *m)
     int tracked = 0;
     for (int k = 0; k < 2; k++) {
         float prev[136], next[136];
-        gray = load_gray(paths[k], &w, &h);
+        gray = test_load_clnf_gray(paths[k], &w, &h);
         CHECK(gray != NULL);
         CHECK(test_openface_landmarks(prev_rows[k], prev) &&
               test_openface_landmarks(prev_rows[k] + 1, next));
@@ -722,7 +712,7 @@ static void test_frames(au_clnf_model *m)
     /* A face too small for the parts: frame 1 at half size (2x2 means) with the box halved:
      * s stays near 0.65 < 0.9, so no part is fitted, the landmarks are the main fit's, and
      * every part holds CalcShape2D of its CalcParams initialisation. */
-    gray = load_gray(FRAME("000"), &w, &h);
+    gray = test_load_clnf_gray(FRAME("000"), &w, &h);
     if (gray) {
         const int hw = w / 2, hh = h / 2;
         uint8_t *half = malloc((size_t)hw * hh);

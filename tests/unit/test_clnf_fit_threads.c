@@ -12,6 +12,7 @@
 #include "common/task_pool.h"
 #include "landmark/clnf_fit.h"
 #include "landmark/clnf_gray.h"
+#include "test_clnf_frames.h"
 #include "test_images.h"
 
 #define MAIN_MODEL SHARED("models/openface/model/main_clnf_general.txt")
@@ -20,15 +21,6 @@
 /* OpenFace 2.2's MTCNN box on frame 1 of default.wmv (CLNF_SPEC.md §13): x, y, w, h. */
 static const float frame1_box[4] = {147.371201f, 179.349548f, 190.917023f, 197.190750f};
 
-static uint8_t *load_gray(const char *path, int *w, int *h)
-{
-    uint8_t *bgr = test_load_bgr(path, w, h);
-    uint8_t *gray = bgr ? malloc((size_t)*w * *h) : NULL;
-    if (gray)
-        au_bgr_to_gray_opencv(bgr, *w, *h, 3 * (size_t)*w, gray, (size_t)*w);
-    free(bgr);
-    return gray;
-}
 
 /* Frame 1 detected, then frames 100 and 200 tracked from it, with fitter f; the results
  * in out[0..2]. */
@@ -38,14 +30,14 @@ static int run_fits(au_clnf_fitter *f, const au_clnf_params *params, au_clnf_fit
     int w, h, ok = 1;
     memset(out, 0, 3 * sizeof *out);
     out[0].model_likelihood = -10.0f; /* CLNF::Read */
-    uint8_t *gray = load_gray(FRAME("000"), &w, &h);
+    uint8_t *gray = test_load_clnf_gray(FRAME("000"), &w, &h);
     ok &= gray && au_clnf_detect_from_box(f, gray, w, h, (size_t)w, frame1_box, params, &out[0],
                                           &err) == AUFACE_OK;
     free(gray);
     const char *paths[2] = {FRAME("100"), FRAME("200")};
     for (int k = 0; k < 2; k++) {
         out[k + 1] = out[k];
-        gray = load_gray(paths[k], &w, &h);
+        gray = test_load_clnf_gray(paths[k], &w, &h);
         ok &= gray && au_clnf_fit(f, gray, w, h, (size_t)w, out[k + 1].global, out[k + 1].local,
                                   params->window_sizes_small, params, &out[k + 1],
                                   &err) == AUFACE_OK;
