@@ -78,7 +78,8 @@ enum {
     AUFACE_OUT_3D = 1u << 2,        /* X_0 … Z_67 */
     AUFACE_OUT_PDM = 1u << 3,       /* p_scale … p_ty, p_0 … p_33 */
     AUFACE_OUT_AUS = 1u << 4,       /* AU*_r then AU*_c, post-processed as OpenFace does */
-    AUFACE_OUT_ALL = 0x1f
+    AUFACE_OUT_GAZE = 1u << 5,      /* gaze_0_x … gaze_angle_y, eye_lmk_x_0 … eye_lmk_Z_55 */
+    AUFACE_OUT_ALL = 0x3f
 };
 
 /* How auface places the 68 landmarks when no landmark file is given. */
@@ -119,6 +120,18 @@ typedef struct auface_config {
     /* Frames in flight between the decoder and the writer (memory is about this many
      * decoded frames; raised to what the workers need to run in parallel). Default 30. */
     int batch_size;
+    /* Camera intrinsics in pixels, as OpenFace's -fx -fy -cx -cy. A value <= 0 takes
+     * OpenFace's default from the frame size: cx = W/2, cy = H/2,
+     * fx = fy = (500·W/640 + 500·H/480)/2. They move pose, 3D landmarks and gaze. */
+    float fx, fy, cx, cy;
+    /* Explicit model files, each an alternative to its place in models_dir (NULL: take it
+     * from the model folder). With all five given, no model folder is needed for PFLD mode
+     * (CLNF mode still reads its landmark models from the folder). */
+    const char *detector_model_file;   /* RetinaFace (or YuNet, per `detector`) .onnx */
+    const char *pfld_model_file;       /* PFLD 68-point .onnx */
+    const char *pdm_file;              /* In-the-wild_aligned_PDM_68.txt */
+    const char *triangulation_file;    /* tris_68_full.txt */
+    const char *au_models_dir;         /* folder with main_dynamic_svms.txt (AU_predictors) */
 } auface_config;
 
 /* Fills `cfg` with the defaults described above. */
@@ -145,10 +158,16 @@ void auface_pipeline_destroy(auface_pipeline *p);
  * on the same pipeline. */
 const char *auface_pipeline_errmsg(const auface_pipeline *p);
 
+/* Every row of a job in memory: the CSV's columns (names and order as the CSV), one row per
+ * frame, values as doubles equal to what the CSV prints before rounding (AU columns are the
+ * post-processed values). Owned by the caller; free with auface_results_free. */
+typedef struct auface_results auface_results;
+
 /* One input to process and where to write its results. */
 typedef struct auface_job {
     const char *input;           /* video file, image file, or folder of images */
-    const char *output_csv;      /* OpenFace-layout CSV, written atomically (temp + rename) */
+    const char *output_csv;      /* OpenFace-layout CSV, written atomically (temp + rename);
+                                    may be NULL when `results` is given */
     /* Optional: an OpenFace FeatureExtraction CSV whose 68 2D landmarks (x_0..x_67,
      * y_0..y_67) and success flag are used instead of auface's own landmark detection
      * (landmark replay). Its rows must cover every frame of the input. */
@@ -156,6 +175,9 @@ typedef struct auface_job {
     const char *output_hog;      /* optional: OpenFace binary .hog file */
     const char *aligned_dir;     /* optional: folder for frame_det_00_NNNNNN.bmp faces */
     long max_frames;             /* 0 = all frames */
+    /* Optional: receives every row in memory (see auface_results_*); set on success and,
+     * like the CSV, when frames were processed before a decoding error. NULL otherwise. */
+    auface_results **results;
 } auface_job;
 
 /* Stages whose time a job reports (summed over worker threads, so with several workers
@@ -203,6 +225,34 @@ auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
                                    auface_summary *summary);
 
 /* ------------------------------------------------------------------------------------
+ * Results in memory
+ * ------------------------------------------------------------------------------------ */
+
+/* Number of rows (frames) and of columns. */
+long auface_results_rows(const auface_results *r);
+int auface_results_cols(const auface_results *r);
+
+/* Name of column `col` ("frame", "AU01_r", ...), NULL when out of range. */
+const char *auface_results_column_name(const auface_results *r, int col);
+
+/* Index of the column called `name`, or -1. */
+int auface_results_column_index(const auface_results *r, const char *name);
+
+/* Decimals the CSV prints column `col` with (0 for integer columns), -1 when out of range. */
+int auface_results_column_decimals(const auface_results *r, int col);
+
+/* The values, row-major: rows × cols doubles; valid until auface_results_free. */
+const double *auface_results_data(const auface_results *r);
+
+/* Writes the results as the CSV the job would have written (same bytes), atomically.
+ * On failure returns the status and, when `errbuf` is not NULL, a message in it. */
+auface_status auface_results_write_csv(const auface_results *r, const char *path,
+                                       char *errbuf, size_t errbuf_size);
+
+/* Frees the results. NULL is a no-op. */
+void auface_results_free(auface_results *r);
+
+/* ------------------------------------------------------------------------------------
  * Streaming: frames one by one (camera, your own decoder)
  * ------------------------------------------------------------------------------------
  * Frames given to auface_process_frame form one stream (one person's video) until
@@ -233,6 +283,9 @@ typedef struct auface_frame_result {
     double intensity[AUFACE_MAX_AUS];
     int num_presences;           /* 18; names from auface_presence_name */
     double presence[AUFACE_MAX_AUS];
+    /* gaze_0_x/y/z, gaze_1_x/y/z (unit vectors, camera coordinates), gaze_angle_x/y
+     * (radians), as OpenFace; zeros without a face. */
+    double gaze[8];
 } auface_frame_result;
 
 /* Processes the next frame of the pipeline's stream. Cost: one frame of the sequential

@@ -8,9 +8,13 @@
 #include "pipeline/tracker.h"
 #include "pipeline/pipeline_internal.h"
 
+#define AU_STR(x) #x
+#define AU_XSTR(x) AU_STR(x)
+
 const char *auface_version(void)
 {
-    return "0.1.0";
+    return AU_XSTR(AUFACE_VERSION_MAJOR) "." AU_XSTR(AUFACE_VERSION_MINOR) "." AU_XSTR(
+        AUFACE_VERSION_PATCH);
 }
 
 const char *auface_strerror(auface_status status)
@@ -55,11 +59,45 @@ const char *auface_stage_name(auface_stage stage)
 
 static auface_status load_face_models(auface_pipeline *p)
 {
-    auface_status st = au_pdm_load(&p->pdm, au_models_pdm_path(p->models), &p->err);
+    const char *pdm = p->files.pdm ? p->files.pdm : au_models_pdm_path(p->models);
+    const char *tris = p->files.triangulation ? p->files.triangulation
+                                              : au_models_triangulation_path(p->models);
+    auface_status st = au_pdm_load(&p->pdm, pdm, &p->err);
     if (st != AUFACE_OK)
         return st;
-    return au_triangulation_load(&p->tris, au_models_triangulation_path(p->models), p->pdm.n,
-                                 &p->err);
+    return au_triangulation_load(&p->tris, tris, p->pdm.n, &p->err);
+}
+
+/* Keeps copies of the explicit model paths (the caller's strings need not outlive the
+ * call) and clears the config's pointers to them. */
+static auface_status copy_model_files(auface_pipeline *p, const auface_config *cfg)
+{
+    const char *given[5] = {cfg->detector_model_file, cfg->pfld_model_file, cfg->pdm_file,
+                            cfg->triangulation_file, cfg->au_models_dir};
+    char **kept[5] = {&p->files.detector, &p->files.pfld, &p->files.pdm,
+                      &p->files.triangulation, &p->files.au_dir};
+    for (int i = 0; i < 5; i++)
+        if (given[i] && !(*kept[i] = strdup(given[i])))
+            return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for model paths");
+    p->cfg.detector_model_file = p->cfg.pfld_model_file = p->cfg.pdm_file = NULL;
+    p->cfg.triangulation_file = p->cfg.au_models_dir = NULL;
+    return AUFACE_OK;
+}
+
+/* The model folder is needed unless the AU stage's three models are all given; when it is
+ * not needed a missing folder is not an error (a later job that needs a model from it
+ * says so). */
+static auface_status find_models_dir(auface_pipeline *p, const char *explicit_dir)
+{
+    int needed = !p->files.au_dir || !p->files.pdm || !p->files.triangulation;
+    auface_status st = au_models_dir_find(explicit_dir, p->models_dir, sizeof p->models_dir,
+                                          &p->err);
+    if (st != AUFACE_OK && !needed && !explicit_dir) {
+        p->models_dir[0] = '\0';
+        au_err_clear(&p->err);
+        return AUFACE_OK;
+    }
+    return st;
 }
 
 static int online_cpus(void)
@@ -139,20 +177,31 @@ auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline *
         return au_fail(&p->err, AUFACE_ERR_ARG, "invalid configuration: detect_interval %d, "
                        "workers %d, batch_size %d, outputs 0x%x", p->cfg.detect_interval,
                        p->cfg.workers, p->cfg.batch_size, p->cfg.outputs);
-    auface_status st = au_models_dir_find(cfg->models_dir, p->models_dir,
-                                          sizeof p->models_dir, &p->err);
+    auface_status st = copy_model_files(p, cfg);
+    if (st == AUFACE_OK)
+        st = find_models_dir(p, cfg->models_dir);
     if (st != AUFACE_OK)
         return st;
     char au_dir[4200];
-    snprintf(au_dir, sizeof au_dir, "%s/openface/AU_predictors", p->models_dir);
+    if (p->files.au_dir)
+        snprintf(au_dir, sizeof au_dir, "%s", p->files.au_dir);
+    else
+        snprintf(au_dir, sizeof au_dir, "%s/openface/AU_predictors", p->models_dir);
     st = au_models_load(&p->models, au_dir, cfg->au_static, &p->err);
     if (st != AUFACE_OK)
         return st;
     return load_face_models(p);
 }
 
-static auface_status load_network(auface_pipeline *p, const char *rel, au_nn_model **out)
+/* Loads a network from its explicit path, or from `rel` inside the model folder. */
+static auface_status load_network(auface_pipeline *p, const char *explicit_path,
+                                  const char *rel, au_nn_model **out)
 {
+    if (explicit_path)
+        return au_nn_model_load(out, explicit_path, &p->err);
+    if (!p->models_dir[0])
+        return au_fail(&p->err, AUFACE_ERR_MODELS, "no model folder found for %s: pass the "
+                       "model folder or the file's own path", rel);
     char path[4300];
     snprintf(path, sizeof path, "%s/%s", p->models_dir, rel);
     return au_nn_model_load(out, path, &p->err);
@@ -163,6 +212,9 @@ static auface_status load_network(auface_pipeline *p, const char *rel, au_nn_mod
 static auface_status load_clnf(auface_pipeline *p)
 {
     char path[4300];
+    if (!p->models_dir[0])
+        return au_fail(&p->err, AUFACE_ERR_MODELS, "CLNF landmarks need the model folder "
+                       "(openface/model/main_clnf_general.txt): none was found");
     au_clnf_params_default(&p->clnf_params);
     snprintf(path, sizeof path, "%s/openface/model/main_clnf_general.txt", p->models_dir);
     auface_status st = au_clnf_model_load(&p->clnf_model, path, &p->err);
@@ -185,12 +237,13 @@ auface_status au_pipeline_load_landmarker(auface_pipeline *p)
         return p->clnf_tracker ? AUFACE_OK : load_clnf(p);
     if (p->pfld_model)
         return AUFACE_OK;
-    auface_status st = load_network(p, p->cfg.detector == AUFACE_DETECTOR_YUNET
+    auface_status st = load_network(p, p->files.detector,
+                                    p->cfg.detector == AUFACE_DETECTOR_YUNET
                                            ? "yunet/face_detection_yunet_2023mar.onnx"
                                            : "retinaface/retinaface_mobilenet0.25_640.onnx",
                                     &p->detector_model);
     if (st == AUFACE_OK)
-        st = load_network(p, "pfld/pfld_68.onnx", &p->pfld_model);
+        st = load_network(p, p->files.pfld, "pfld/pfld_68.onnx", &p->pfld_model);
     return st;
 }
 
@@ -208,5 +261,10 @@ void auface_pipeline_destroy(auface_pipeline *p)
     au_triangulation_free(&p->tris);
     au_pdm_free(&p->pdm);
     au_models_free(p->models);
+    free(p->files.detector);
+    free(p->files.pfld);
+    free(p->files.pdm);
+    free(p->files.triangulation);
+    free(p->files.au_dir);
     free(p);
 }

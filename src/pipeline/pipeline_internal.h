@@ -13,7 +13,10 @@
 
 struct auface_pipeline {
     auface_config cfg;
-    char models_dir[4096];
+    char models_dir[4096];        /* "" when no folder was needed nor found */
+    struct {                      /* explicit model files (owned), NULL = from models_dir */
+        char *detector, *pfld, *pdm, *triangulation, *au_dir;
+    } files;
     au_models *models;
     au_pdm pdm;
     au_triangulation tris;

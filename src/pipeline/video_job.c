@@ -16,6 +16,7 @@
 #include "io/landmark_csv.h"
 #include "io/source.h"
 #include "pipeline/pipeline_internal.h"
+#include "pipeline/results.h"
 #include "pipeline/scheduler.h"
 
 #define AU_MAX_AUS 64
@@ -29,7 +30,10 @@ typedef struct job_state {
     au_clnf_tracker *clnf;        /* OpenFace's tracker, run while reading (frame order) */
     double clnf_seconds;          /* its share of the reader's time */
     au_analyser *analyser;
-    au_csv_writer *csv;
+    au_csv_schema schema;         /* the output's columns */
+    double *row_values;           /* one row, schema.n_cols */
+    au_csv_writer *csv;           /* NULL when the job asks for results only */
+    auface_results *results;      /* NULL when the job does not ask for them */
     au_atomic_file hog_file;
     FILE *hog;                    /* open temporary .hog, NULL when not asked for */
     const char *reg_names[AU_MAX_AUS];
@@ -58,7 +62,7 @@ static auface_status open_outputs(job_state *js)
     for (int i = 0; i < n_class; i++)
         js->class_names[i] = au_models_class_name(m, i);
     au_csv_columns cols = {
-        .outputs = p->cfg.outputs,
+        .outputs = p->cfg.outputs & ~(unsigned)AUFACE_OUT_GAZE,
         .n_points = p->pdm.n,
         .n_modes = p->pdm.m,
         .n_reg = n_reg,
@@ -66,8 +70,17 @@ static auface_status open_outputs(job_state *js)
         .n_class = n_class,
         .class_names = js->class_names,
     };
-    auface_status st = au_csv_writer_open(&js->csv, js->job->output_csv, &cols, &p->err);
+    auface_status st = au_csv_schema_init(&js->schema, &cols, &p->err);
     if (st != AUFACE_OK)
+        return st;
+    if (!(js->row_values = calloc((size_t)js->schema.n_cols, sizeof *js->row_values)))
+        return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for a row");
+    if (js->job->output_csv &&
+        (st = au_csv_writer_open(&js->csv, js->job->output_csv, &js->schema, &p->err)) !=
+            AUFACE_OK)
+        return st;
+    if (js->job->results &&
+        (st = au_results_create(&js->results, &js->schema, &p->err)) != AUFACE_OK)
         return st;
     if (js->job->output_hog) {
         js->hog = au_atomic_open(&js->hog_file, js->job->output_hog, &p->err);
@@ -233,7 +246,10 @@ static auface_status consume_frame(void *user, const au_frame_output *out, int *
         .global = f->global,
         .local = f->local,
     };
-    if ((st = au_csv_writer_add(js->csv, &row, err)) != AUFACE_OK)
+    au_csv_schema_fill(&js->schema, &row, js->row_values);
+    if (js->csv && (st = au_csv_writer_add(js->csv, js->row_values, err)) != AUFACE_OK)
+        return st;
+    if (js->results && (st = au_results_append(js->results, js->row_values, err)) != AUFACE_OK)
         return st;
     if (js->hog &&
         (st = au_hog_write_frame_float(js->hog, js->job->output_hog, f->hog_cols, f->hog_rows,
@@ -286,6 +302,18 @@ static void final_aus(void *user, long index, double *reg, double *cls)
     au_analyser_final_class(a, index, cls);
 }
 
+/* Completes the in-memory rows with the final AU values and gives them to the caller. */
+static void hand_over_results(job_state *js)
+{
+    double reg[AU_MAX_AUS], cls[AU_MAX_AUS];
+    for (long i = 0; i < js->results->rows; i++) {
+        final_aus(js->analyser, i, reg, cls);
+        au_results_set_aus(js->results, i, reg, cls);
+    }
+    *js->job->results = js->results;
+    js->results = NULL;
+}
+
 /* Writes what was processed; the first error (processing or writing) is kept. */
 static auface_status finish_outputs(job_state *js, auface_status st)
 {
@@ -304,8 +332,10 @@ static auface_status finish_outputs(job_state *js, auface_status st)
         js->hog = NULL;
         wst = au_atomic_commit(&js->hog_file, &write_err);
     }
-    if (wst == AUFACE_OK)
+    if (wst == AUFACE_OK && js->csv)
         wst = au_csv_writer_finish(js->csv, final_aus, js->analyser, &write_err);
+    if (wst == AUFACE_OK && js->results)
+        hand_over_results(js);
     if (st == AUFACE_OK && wst != AUFACE_OK) {
         p->err = write_err;
         st = wst;
@@ -318,6 +348,9 @@ static void close_job(job_state *js)
     if (js->hog)
         au_atomic_abort(&js->hog_file);
     au_csv_writer_free(js->csv);
+    auface_results_free(js->results);
+    free(js->row_values);
+    au_csv_schema_release(&js->schema);
     au_analyser_free(js->analyser);
     au_landmark_csv_close(js->lms);
     au_source_close(js->src);
@@ -365,8 +398,11 @@ auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
     au_err_clear(&p->err);
     if (summary)
         memset(summary, 0, sizeof *summary);
-    if (!job || !job->input || !job->output_csv)
-        return au_fail(&p->err, AUFACE_ERR_ARG, "a job needs an input and an output CSV");
+    if (job && job->results)
+        *job->results = NULL;
+    if (!job || !job->input || (!job->output_csv && !job->results))
+        return au_fail(&p->err, AUFACE_ERR_ARG,
+                       "a job needs an input and an output CSV or results");
     double t0 = au_now_seconds();
     job_state js = {.p = p, .job = job, .progress = progress, .progress_user = user};
     auface_status st = open_inputs(&js);
