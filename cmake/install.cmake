@@ -12,7 +12,7 @@
 #  - auface_core is a static library of auface's own objects only; the generated ONNX parser
 #    lives in a second one (auface_nn_proto). A user needs one library, so libauface.a is an
 #    archive of both object sets: one file holds all of auface, and the system libraries it
-#    calls (FFmpeg, stb, XNNPACK, pthreadpool, protobuf-c, libm, pthread) are listed in
+#    calls (FFmpeg, stb, libjpeg, XNNPACK, pthreadpool, protobuf-c, libm, pthread) are listed in
 #    auface.pc's Libs.private for `pkg-config --static` (see below why not Requires.private).
 #  - libauface.so is what other languages load (Python ctypes/cffi, R, Julia: the "library
 #    instead of a subprocess" use), and it makes pkg-config's usual contract hold: a
@@ -25,7 +25,7 @@ include(GNUInstallDirs)
 
 set(AUFACE_LIBRARY_OBJECTS $<TARGET_OBJECTS:auface_core> $<TARGET_OBJECTS:auface_nn_proto>)
 # What the objects call outside auface (as auface_core and auface_nn_proto link them).
-set(AUFACE_LIBRARY_DEPS PkgConfig::FFMPEG PkgConfig::STB ${XNNPACK_LIB} ${PTHREADPOOL_LIB}
+set(AUFACE_LIBRARY_DEPS PkgConfig::FFMPEG PkgConfig::STB PkgConfig::JPEG ${XNNPACK_LIB} ${PTHREADPOOL_LIB}
     ${PROTOBUF_C_LIB} Threads::Threads ${MATH_LIB})
 
 add_library(auface_static STATIC ${AUFACE_LIBRARY_OBJECTS})
@@ -70,10 +70,10 @@ install(TARGETS auface auface-compare auface-bench RUNTIME DESTINATION ${CMAKE_I
 # shared FFmpeg only, like the tools do. XNNPACK and pthreadpool have no .pc file anyway.
 set(AUFACE_PC_LIBS_PRIVATE "")
 set(pc_lib_dirs "")
-foreach(dir ${FFMPEG_LIBRARY_DIRS} ${STB_LIBRARY_DIRS})
+foreach(dir ${FFMPEG_LIBRARY_DIRS} ${STB_LIBRARY_DIRS} ${JPEG_LIBRARY_DIRS})
   list(APPEND pc_lib_dirs ${dir})
 endforeach()
-foreach(name ${FFMPEG_LIBRARIES} ${STB_LIBRARIES})
+foreach(name ${FFMPEG_LIBRARIES} ${STB_LIBRARIES} ${JPEG_LIBRARIES})
   string(APPEND AUFACE_PC_LIBS_PRIVATE " -l${name}")
 endforeach()
 foreach(path ${PROTOBUF_C_LIB} ${XNNPACK_LIB} ${PTHREADPOOL_LIB})

@@ -78,7 +78,9 @@ enum {
     AUFACE_OUT_3D = 1u << 2,        /* X_0 … Z_67 */
     AUFACE_OUT_PDM = 1u << 3,       /* p_scale … p_ty, p_0 … p_33 */
     AUFACE_OUT_AUS = 1u << 4,       /* AU*_r then AU*_c, post-processed as OpenFace does */
-    AUFACE_OUT_GAZE = 1u << 5,      /* gaze_0_x … gaze_angle_y, eye_lmk_x_0 … eye_lmk_Z_55 */
+    AUFACE_OUT_GAZE = 1u << 5,      /* gaze_0_x … gaze_angle_y, eye_lmk_x_0 … eye_lmk_Z_55
+                                       (OpenFace's -gaze): OpenFace's eye models and gaze;
+                                       left out when the model set has no eye parts */
     AUFACE_OUT_ALL = 0x3f
 };
 
@@ -114,15 +116,25 @@ typedef struct auface_config {
      * tracked landmarks stop fitting a face; in between, each frame is cropped from the
      * previous frame's landmarks. 1 = detect on every frame. Default 30. */
     int detect_interval;
-    /* Worker threads extracting per-frame features; 0 = all online CPUs; 1 = sequential
-     * (no threads). The output is identical for every value. */
+    /* Worker threads extracting per-frame features; 0 = the CPUs this process may use
+     * (its affinity mask, lowered to its cgroup's CPU quota); 1 = sequential (no threads).
+     * The output is identical for every value. */
     int workers;
     /* Frames in flight between the decoder and the writer (memory is about this many
-     * decoded frames; raised to what the workers need to run in parallel). Default 30. */
+     * decoded frames; raised to what the workers need to run in parallel, then lowered to
+     * what max_memory_mb holds). Default 30. */
     int batch_size;
+    /* Bound, in MiB, on the decoded frames (and their results) held in flight; at least
+     * one frame is always held. 0 = the default, min(2048, physical RAM / 4). A small
+     * bound lets fewer workers run at once (each needs frames of its own chunk of
+     * detect_interval frames); the output is identical for every value. Models, worker
+     * scratch and the AU history are not counted. */
+    int max_memory_mb;
     /* Camera intrinsics in pixels, as OpenFace's -fx -fy -cx -cy. A value <= 0 takes
      * OpenFace's default from the frame size: cx = W/2, cy = H/2,
-     * fx = fy = (500·W/640 + 500·H/480)/2. They move pose, 3D landmarks and gaze. */
+     * fx = fy = (500·W/640 + 500·H/480)/2. As in OpenFace, fx decides the focal pair and
+     * cx the centre pair (fx <= 0: both focal lengths default; fx given with fy <= 0: fy =
+     * fx; cx given with cy <= 0: cy = H/2). They move pose, 3D landmarks and gaze. */
     float fx, fy, cx, cy;
     /* Explicit model files, each an alternative to its place in models_dir (NULL: take it
      * from the model folder). With all five given, no model folder is needed for PFLD mode
@@ -132,6 +144,14 @@ typedef struct auface_config {
     const char *pdm_file;              /* In-the-wild_aligned_PDM_68.txt */
     const char *triangulation_file;    /* tris_68_full.txt */
     const char *au_models_dir;         /* folder with main_dynamic_svms.txt (AU_predictors) */
+    /* Faces followed in a video (PFLD landmarks only). 1 (or 0): the default, one face, as
+     * FeatureExtraction. N > 1: up to N faces, each under a stable face_id (0, 1, …) with
+     * its own running medians, dynamic AU prediction and post-processing, as if filmed
+     * alone; one CSV row per (frame, tracked face), by frame then face_id. */
+    int max_faces;
+    /* With max_faces > 1: one CSV per face, NAME_face0.csv, NAME_face1.csv, … (NAME = the
+     * job's output_csv without ".csv") instead of one CSV. */
+    int split_faces;
 } auface_config;
 
 /* Fills `cfg` with the defaults described above. */
@@ -144,8 +164,11 @@ typedef struct auface_pipeline auface_pipeline;
 
 /* Loads the AU models named by `cfg` and creates a pipeline in `*out`. On failure `*out`
  * is still set when memory allowed (so auface_pipeline_errmsg can explain), and must be
- * destroyed. Errors: AUFACE_ERR_ARG (invalid configuration, e.g. MTCNN with PFLD),
- * AUFACE_ERR_MODELS (no model folder), AUFACE_ERR_FORMAT / AUFACE_ERR_IO (a model file).
+ * destroyed. Errors: AUFACE_ERR_ARG (invalid configuration: a value out of range),
+ * AUFACE_ERR_UNSUPPORTED (a detector that does not go with the landmarks: MTCNN with PFLD,
+ * RetinaFace or YuNet with CLNF), AUFACE_ERR_MODELS (no model folder), AUFACE_ERR_FORMAT /
+ * AUFACE_ERR_IO (a model file). Numbers in text models are read with '.' decimals whatever
+ * the application's locale (every entry point runs in the "C" locale on its own thread).
  * Cost: reads ~6 MB of AU model files. The landmark models are loaded by the first job that
  * needs them: PFLD + RetinaFace ~5 MB in a few ms; CLNF + MTCNN ~80 MB and ~0.5 s to prepare
  * its patch experts. Worker threads' runtimes are made once and reused by later jobs. */
@@ -170,14 +193,21 @@ typedef struct auface_job {
                                     may be NULL when `results` is given */
     /* Optional: an OpenFace FeatureExtraction CSV whose 68 2D landmarks (x_0..x_67,
      * y_0..y_67) and success flag are used instead of auface's own landmark detection
-     * (landmark replay). Its rows must cover every frame of the input. */
+     * (landmark replay); its eye landmarks (eye_lmk_x_0..55, eye_lmk_y_0..55) too when it
+     * has them, otherwise the eyes are fitted from the 68 points. Its rows must cover every
+     * frame of the input. */
     const char *landmarks_csv;
     const char *output_hog;      /* optional: OpenFace binary .hog file */
     const char *aligned_dir;     /* optional: folder for frame_det_00_NNNNNN.bmp faces */
     long max_frames;             /* 0 = all frames */
-    /* Optional: receives every row in memory (see auface_results_*); set on success and,
-     * like the CSV, when frames were processed before a decoding error. NULL otherwise. */
+    /* Optional: receives every row in memory (see auface_results_*); set on success only,
+     * like the CSV. NULL otherwise. */
     auface_results **results;
+    /* Optional: when the job fails after processing frames, the rows of those frames are
+     * written here (same layout as output_csv, AU post-processing over the frames done),
+     * and the error message names the file; on success an older file here is removed.
+     * NULL: a failed job keeps nothing. Needs output_csv. */
+    const char *partial_csv;
 } auface_job;
 
 /* Stages whose time a job reports (summed over worker threads, so with several workers
@@ -198,31 +228,96 @@ const char *auface_stage_name(auface_stage stage);
 
 /* What happened to one job. */
 typedef struct auface_summary {
-    long frames;                 /* frames written to the CSV */
+    long frames;                 /* frames processed (the CSV's rows when the job succeeded) */
     long frames_succeeded;       /* frames with success = 1 */
-    long frames_failed_decode;   /* frames the decoder could not decode (skipped) */
+    long frames_failed_decode;   /* damaged frames the decoder skipped (not an error: the
+                                    CSV has every frame that could be decoded; warn) */
     double seconds;              /* wall-clock time of the job */
-    double stage_seconds[AUFACE_STAGE_COUNT]; /* CPU seconds per stage (see auface_stage);
-                                 with CLNF landmarks the tracker's time, detection included,
-                                 is under AUFACE_STAGE_LANDMARKS */
+    double stage_seconds[AUFACE_STAGE_COUNT]; /* wall-clock seconds spent in each stage,
+                                 measured on each thread and summed over threads (see
+                                 auface_stage); with CLNF landmarks the tracker's time,
+                                 detection included, is under AUFACE_STAGE_LANDMARKS */
+    int workers;                 /* worker threads the job ran on (1 = sequential) */
 } auface_summary;
 
 /* Called after each frame; `total` is -1 when the frame count is unknown. Return non-zero
- * to stop early (the frames processed so far are still written). */
+ * to stop early: the job then succeeds with the frames processed so far (as --max-frames
+ * would). It runs in the caller's locale. */
 typedef int (*auface_progress_fn)(void *user, long frames_done, long total);
 
 /* Processes one input from first to last frame and writes the outputs named by `job`.
- * A frame without a face is written with success = 0. Returns AUFACE_OK when every output
- * was written; on failure no file exists under the output names except when frames
- * were processed before a decoding error, in which case they are written and the
- * status reports the error (AUFACE_ERR_VIDEO for skipped or missing frames,
- * AUFACE_ERR_LANDMARKS when a landmark file and the video disagree). The .hog file is
- * committed before the CSV, so an existing CSV means the job finished. `progress` may be
- * NULL; it is called on the calling thread, in frame order. Threads: with cfg.workers != 1
- * the work runs on worker threads; the call returns when they are done. */
+ * A frame without a face is written with success = 0.
+ *
+ * Outcomes: AUFACE_OK means a complete run over every frame the decoder could give (up to
+ * max_frames, or until `progress` asked to stop): the CSV and .hog are written, replacing
+ * files of those names. Damaged frames in the middle of a video are skipped, not an error:
+ * summary->frames_failed_decode counts them. Any failure (the input cannot be opened or
+ * stops with a read error, a worker or the writer fails, AUFACE_ERR_LANDMARKS when a
+ * landmark file and the video disagree) leaves nothing under the CSV and .hog names (an
+ * existing file there is left as it was), only the partial CSV when `partial_csv` is
+ * given; aligned faces already written stay in aligned_dir. The rows a failed job
+ * processed are exactly those before the failing frame, whatever the worker count. The
+ * .hog file is committed before the CSV, so an existing CSV means the job finished.
+ *
+ * `progress` may be NULL; it is called on the calling thread, in frame order. Threads:
+ * with cfg.workers != 1 the work runs on worker threads; the call returns when they are
+ * done. Numbers are read and written with '.' decimals whatever the caller's locale. */
 auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
                                    auface_progress_fn progress, void *user,
                                    auface_summary *summary);
+
+/* ------------------------------------------------------------------------------------
+ * Still images: OpenFace's FaceLandmarkImg
+ * ------------------------------------------------------------------------------------
+ * Each image on its own, every face the detector finds, in the detector's order (MTCNN's
+ * descending score with CLNF, RetinaFace's/YuNet's with PFLD). With CLNF landmarks each
+ * face is fitted as FaceLandmarkImg does (one upright start, windows 11/9/7/5, the
+ * validator's certainty as `confidence`); the AUs always come from OpenFace's static models
+ * (main_static_svms.txt, whatever cfg.au_static says), clipped to [0, 5], computed for
+ * rejected faces too. The camera intrinsics come from each image's size unless cfg gives
+ * them. Output: FaceLandmarkImg's CSV layout (`face, confidence, …`, confidence with 3
+ * decimals, AU*_c with 1, ", " between fields), one row per face; `.hog` records in row
+ * order (+1 for an accepted face, −1 otherwise); aligned faces `face_det_NNNNNN.bmp`.
+ * Gaze (with AUFACE_OUT_GAZE and a model set with eye parts) is written for every face,
+ * accepted or not, as FaceLandmarkImg does. */
+
+typedef struct auface_image auface_image; /* BGR pixels, defined with the streaming API */
+
+typedef struct auface_image_job {
+    const char *input;           /* image file (JPEG, PNG, BMP, ... as cv::imread reads it,
+                                    EXIF orientation applied); NULL when `image` is given */
+    const auface_image *image;   /* the caller's BGR pixels instead of a file (may be NULL) */
+    /* FaceLandmarkImg-layout CSV, written atomically (temp + rename), committed after the
+     * other outputs. An image without a face gets the header line only (OpenFace writes no
+     * file), so a finished image always has its CSV. May be NULL. */
+    const char *output_csv;
+    const char *output_hog;      /* optional: .hog, one record per face */
+    const char *aligned_dir;     /* optional: folder for face_det_NNNNNN.bmp (NNNNNN = face) */
+    /* Optional: receives one row per face (0 rows without a face); NULL on failure. */
+    auface_results **results;
+} auface_image_job;
+
+/* Processes one image on the calling thread. `summary` (may be NULL): frames = faces found,
+ * frames_succeeded = faces accepted. Errors: AUFACE_ERR_ARG (no input, both or neither of
+ * input/image, no output), the image cannot be read (AUFACE_ERR_IO, AUFACE_ERR_FORMAT),
+ * model loading errors on first use, AUFACE_ERR_IO writing. Cost: the first call loads the
+ * static AU models (~3 MB) and the landmark models; a 640x400 image with one face takes
+ * ≈ 30 ms with CLNF. */
+auface_status auface_process_image(auface_pipeline *p, const auface_image_job *job,
+                                   auface_summary *summary);
+
+/* Called once per image of auface_process_images as it finishes (in completion order,
+ * never two at a time): its index in `jobs`, status, summary and, on failure, the message. */
+typedef void (*auface_image_done_fn)(void *user, int index, auface_status status,
+                                     const auface_summary *summary, const char *errmsg);
+
+/* Processes `count` independent images on cfg.workers threads (each image on one thread;
+ * the outputs are the same as one auface_process_image call per image). `done` may be
+ * NULL. Returns AUFACE_OK when every image succeeded, else the status of the first failed
+ * image in `jobs` order (auface_pipeline_errmsg has its message); the others are still
+ * processed. */
+auface_status auface_process_images(auface_pipeline *p, const auface_image_job *jobs,
+                                    int count, auface_image_done_fn done, void *user);
 
 /* ------------------------------------------------------------------------------------
  * Results in memory
@@ -253,6 +348,39 @@ auface_status auface_results_write_csv(const auface_results *r, const char *path
 void auface_results_free(auface_results *r);
 
 /* ------------------------------------------------------------------------------------
+ * Annotated ("tracked") video, as OpenFace's -tracked output
+ * ------------------------------------------------------------------------------------ */
+
+/* Writes `output_video`: the frames of `input` with, drawn from `results` (a job's results
+ * for this input, e.g. from auface_job.results), the 68 landmarks, the head-pose box (a
+ * 200 mm cube projected with the pose and the camera intrinsics), the eye landmarks and
+ * gaze lines when the results have gaze columns, and a panel with the strongest AU
+ * intensities (post-processed values, as in the CSV) — drawn as OpenFace's Visualizer
+ * draws them; landmarks, box and gaze only where confidence > 0.4, as OpenFace. Each part
+ * is drawn when its columns are in the results. One output frame per results row (a job
+ * with max_frames gives that many frames).
+ * The container follows the file name (.mp4, .mkv, .avi, ...); the video is H.264
+ * (libx264) when FFmpeg has it, else MPEG-4 part 2; yuv420p; the input's frame rate (30
+ * for images; a variable-rate input comes out at its nominal constant rate) and size (an
+ * odd width or height loses its last column or row). Written atomically (temporary file
+ * + rename): on failure no file exists under `output_video`.
+ * fx, fy, cx, cy: the intrinsics the job used (auface_config's, with the same rules:
+ * values <= 0 are not given and take OpenFace's defaults from the frame size).
+ * Errors: AUFACE_ERR_ARG (NULL arguments, empty results, an unknown container, results
+ * whose frame numbers do not follow the input), AUFACE_ERR_VIDEO (the input cannot be
+ * decoded or has fewer frames than the results), AUFACE_ERR_IO (the output folder is
+ * missing or not writable, disk full), AUFACE_ERR_UNSUPPORTED (no encoder for the
+ * container), AUFACE_ERR_NOMEM; with a message naming the file in `errbuf` when not NULL.
+ * Cost: decodes the input again, draws and encodes every frame: about as much CPU as a
+ * one-worker PFLD job (measured on default.wmv, 640x480: 6 ms a frame, of which libx264
+ * "superfast" ~4.5, decoding ~1, drawing ~0.5; the encoder uses its own threads); memory:
+ * two frames plus the encoder's look-ahead (~20 frames). Thread-safe: uses no pipeline;
+ * `results` is only read. */
+auface_status auface_render_tracked(const char *input, const auface_results *results,
+                                    const char *output_video, float fx, float fy, float cx,
+                                    float cy, char *errbuf, size_t errbuf_size);
+
+/* ------------------------------------------------------------------------------------
  * Streaming: frames one by one (camera, your own decoder)
  * ------------------------------------------------------------------------------------
  * Frames given to auface_process_frame form one stream (one person's video) until
@@ -261,7 +389,9 @@ void auface_results_free(auface_results *r);
  * webcam (FaceAnalyser::CorrectOnlineAUs: the 10th percentile of the person's predictions so
  * far is taken as neutral and subtracted; clipped to [0, 5]), and presences are the raw
  * per-frame decisions. Landmarks come from auface's own detector and tracker; the stream is
- * sequential (the pipeline's worker count does not apply). */
+ * sequential: it runs on the calling thread with one worker, whatever cfg.workers (in CLNF
+ * mode the tracker still splits its per-landmark work over cfg.workers threads, as for
+ * videos). */
 
 #define AUFACE_MAX_AUS 32
 #define AUFACE_LANDMARKS 68
@@ -284,7 +414,9 @@ typedef struct auface_frame_result {
     int num_presences;           /* 18; names from auface_presence_name */
     double presence[AUFACE_MAX_AUS];
     /* gaze_0_x/y/z, gaze_1_x/y/z (unit vectors, camera coordinates), gaze_angle_x/y
-     * (radians), as OpenFace; zeros without a face. */
+     * (radians), as OpenFace; zeros without a face, or when the configuration's outputs
+     * leave out AUFACE_OUT_GAZE (which saves the eye fits) or the model set has no eye
+     * parts. */
     double gaze[8];
 } auface_frame_result;
 

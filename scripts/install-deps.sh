@@ -3,11 +3,13 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config locales
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
-  libstb-dev
+  libstb-dev libjpeg62-turbo-dev
   libxnnpack-dev libpthreadpool-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
+  # the Python package (python/) and its tests
+  python3-dev python3-numpy python3-pandas python3-matplotlib python3-pytest python3-opencv
 )
 
 missing=()

@@ -1,5 +1,6 @@
 /* auface: OpenFace 2.2-compatible Action Units from video, on the command line. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,11 @@
 
 #include "auface.h"
 #include "cli_args.h"
+#include "image_run.h"
+#include "json_out.h"
+#include "tool_files.h"
 #include "io/atomic_file.h"
+#include "io/video_writer.h"
 #include "pipeline/batch.h"
 
 /* Progress of the current input, for the terminal line and the JSON stream. */
@@ -28,22 +33,6 @@ static double seconds_since(const struct timespec *t0)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
-}
-
-/* Writes `s` as a JSON string (quotes and escapes). */
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 static int show_progress(void *user, long done, long total)
@@ -66,7 +55,7 @@ static int show_progress(void *user, long done, long total)
     if (ps->json) {
         printf("{\"event\":\"progress\",\"index\":%d,\"count\":%d,\"input\":", ps->index,
                ps->count);
-        json_string(stdout, ps->input);
+        au_json_string(stdout, ps->input);
         printf(",\"frames_done\":%ld,\"frames_total\":%ld,\"fps\":%.2f,\"eta_s\":%.1f}\n", done,
                total, fps, eta);
         fflush(stdout);
@@ -80,31 +69,19 @@ static void report_json(const progress_state *ps, const char *status, const aufa
     if (!ps->json)
         return;
     printf("{\"event\":\"done\",\"index\":%d,\"count\":%d,\"input\":", ps->index, ps->count);
-    json_string(stdout, ps->input);
+    au_json_string(stdout, ps->input);
     printf(",\"status\":\"%s\",\"frames\":%ld,\"frames_succeeded\":%ld,\"seconds\":%.3f",
            status, sum ? sum->frames : 0, sum ? sum->frames_succeeded : 0,
            sum ? sum->seconds : 0.0);
+    if (sum)
+        printf(",\"workers\":%d,\"frames_failed_decode\":%ld", sum->workers,
+               sum->frames_failed_decode);
     if (error) {
         printf(",\"error\":");
-        json_string(stdout, error);
+        au_json_string(stdout, error);
     }
     printf("}\n");
     fflush(stdout);
-}
-
-/* Creates the folder holding `path` (one level), as OpenFace creates processed/. */
-static int ensure_parent_dir(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 1;
-    *slash = '\0';
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST)
-        return 1;
-    fprintf(stderr, "auface: cannot create folder %s: %s\n", dir, strerror(errno));
-    return 0;
 }
 
 static void configure(const au_cli_args *args, auface_config *cfg)
@@ -114,12 +91,21 @@ static void configure(const au_cli_args *args, auface_config *cfg)
     cfg->au_static = args->au_static;
     if (args->outputs)
         cfg->outputs = args->outputs;
+    cfg->fx = (float)args->fx;
+    cfg->fy = (float)args->fy;
+    cfg->cx = (float)args->cx;
+    cfg->cy = (float)args->cy;
     if (args->detect_interval)
         cfg->detect_interval = (int)args->detect_interval;
     if (args->workers > 0)
         cfg->workers = (int)args->workers;
     if (args->batch_size > 0)
         cfg->batch_size = (int)args->batch_size;
+    if (args->max_memory_mb > 0)
+        cfg->max_memory_mb = args->max_memory_mb > INT_MAX ? INT_MAX : (int)args->max_memory_mb;
+    if (args->max_faces > 0)
+        cfg->max_faces = args->max_faces > INT_MAX ? INT_MAX : (int)args->max_faces;
+    cfg->split_faces = args->split_faces;
     if (args->landmarks && strcmp(args->landmarks, "clnf") == 0)
         cfg->landmarks = AUFACE_LANDMARKS_CLNF;
     if (args->detector)
@@ -132,6 +118,21 @@ typedef struct tally {
     int done, skipped, failed;
 } tally;
 
+/* Renders the annotated video of a finished job from its results; its time in *seconds. */
+static auface_status write_tracked(const au_cli_args *args, const au_batch_item *it,
+                                   const auface_results *results, double *seconds,
+                                   char *msg, size_t cap)
+{
+    auface_config cfg;
+    configure(args, &cfg);  /* the intrinsics the job used */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    auface_status st = auface_render_tracked(it->input, results, it->tracked, cfg.fx, cfg.fy,
+                                             cfg.cx, cfg.cy, msg, cap);
+    *seconds = seconds_since(&t0);
+    return st;
+}
+
 static void process_item(auface_pipeline *p, const au_cli_args *args, const au_batch_item *it,
                          progress_state *ps, tally *t)
 {
@@ -143,7 +144,7 @@ static void process_item(auface_pipeline *p, const au_cli_args *args, const au_b
         t->skipped++;
         return;
     }
-    if (!ensure_parent_dir(it->csv)) {
+    if (!au_tool_ensure_parent_dir(it->csv)) {
         report_json(ps, "failed", NULL, "cannot create the output folder");
         t->failed++;
         return;
@@ -151,6 +152,18 @@ static void process_item(auface_pipeline *p, const au_cli_args *args, const au_b
     /* An interrupted earlier run may have left its temporary files here. */
     au_atomic_remove_stale(it->csv);
     au_atomic_remove_stale(it->hog);
+    au_atomic_remove_stale(it->tracked);
+    /* A bad annotated-video path fails now, not after the whole job. */
+    au_err bad_tracked;
+    if (it->tracked && au_video_writer_check(it->tracked, &bad_tracked) != AUFACE_OK) {
+        fprintf(stderr, "auface: [%d/%d] %s\n", ps->index, ps->count, bad_tracked.msg);
+        report_json(ps, "failed", NULL, bad_tracked.msg);
+        t->failed++;
+        return;
+    }
+    auface_results *results = NULL;   /* kept for the annotated video only */
+    char *partial = args->keep_partial ? au_batch_partial_name(it->csv) : NULL;
+    au_atomic_remove_stale(partial);
     auface_job job = {
         .input = it->input,
         .output_csv = it->csv,
@@ -158,25 +171,44 @@ static void process_item(auface_pipeline *p, const au_cli_args *args, const au_b
         .output_hog = it->hog,
         .aligned_dir = it->aligned,
         .max_frames = args->max_frames,
+        .results = it->tracked ? &results : NULL,
+        .partial_csv = partial,
     };
     clock_gettime(CLOCK_MONOTONIC, &ps->start);
     auface_summary sum;
     auface_status st = auface_process_video(p, &job, show_progress, ps, &sum);
     if (ps->tty)
         fputc('\n', stderr);
+    char tracked_err[1024] = "";
+    double tracked_s = 0.0;
+    if (st == AUFACE_OK && it->tracked)
+        st = write_tracked(args, it, results, &tracked_s, tracked_err, sizeof tracked_err);
+    auface_results_free(results);
+    const char *errmsg = tracked_err[0] ? tracked_err : auface_pipeline_errmsg(p);
     if (st != AUFACE_OK) {
-        fprintf(stderr, "auface: [%d/%d] %s\n", ps->index, ps->count, auface_pipeline_errmsg(p));
+        fprintf(stderr, "auface: [%d/%d] %s\n", ps->index, ps->count, errmsg);
         t->failed++;
     } else {
         t->done++;
     }
-    if (sum.frames > 0 && !args->quiet)
+    free(partial);
+    /* Only a job that succeeded wrote its CSV: never name an output that is not there. */
+    if (st == AUFACE_OK && !args->quiet)
         fprintf(stderr, "auface: [%d/%d] %s: %ld frames (%ld with a face) in %.2f s "
-                "(%.1f frames/s) -> %s\n", ps->index, ps->count, it->input, sum.frames,
+                "(%.1f frames/s) -> %s%s\n", ps->index, ps->count, it->input, sum.frames,
                 sum.frames_succeeded, sum.seconds,
-                sum.seconds > 0 ? (double)sum.frames / sum.seconds : 0.0, it->csv);
-    report_json(ps, st == AUFACE_OK ? "ok" : "failed", &sum,
-                st == AUFACE_OK ? NULL : auface_pipeline_errmsg(p));
+                sum.seconds > 0 ? (double)sum.frames / sum.seconds : 0.0, it->csv,
+                args->split_faces && args->max_faces > 1 ? " split into one _face<id>.csv "
+                                                           "per face" : "");
+    if (st == AUFACE_OK && sum.frames_failed_decode > 0)
+        fprintf(stderr, "auface: [%d/%d] %s: warning: %ld damaged frame(s) could not be "
+                "decoded and were skipped; the CSV has the %ld frames that could\n",
+                ps->index, ps->count, it->input, sum.frames_failed_decode, sum.frames);
+    if (st == AUFACE_OK && it->tracked && !args->quiet)
+        fprintf(stderr, "auface: [%d/%d] %s: annotated video in %.2f s (%.1f ms/frame) -> %s\n",
+                ps->index, ps->count, it->input, tracked_s,
+                sum.frames > 0 ? 1000.0 * tracked_s / (double)sum.frames : 0.0, it->tracked);
+    report_json(ps, st == AUFACE_OK ? "ok" : "failed", &sum, st == AUFACE_OK ? NULL : errmsg);
 }
 
 static int run(const au_cli_args *args)
@@ -186,12 +218,16 @@ static int run(const au_cli_args *args)
         .n_videos = args->n_videos,
         .video_dir = args->video_dir,
         .video_list = args->video_list,
+        .images_dir = args->images_dir,
+        .image_list = args->image_list,
         .out_dir = args->out_dir,
         .output = args->output,
         .hog = args->hog,
         .aligned = args->aligned,
         .write_hog = args->write_hog,
         .write_aligned = args->write_aligned,
+        .tracked = args->tracked,
+        .write_tracked = args->write_tracked,
         .overwrite = args->overwrite,
         .shard_index = args->shard_index,
         .shard_count = args->shard_count,
@@ -217,10 +253,19 @@ static int run(const au_cli_args *args)
                          .json = args->progress_json,
                          .count = plan.count};
     for (int i = 0; i < plan.count; i++) {
+        if (plan.items[i].image && !args->landmarks_from) /* below, on the workers at once */
+            continue;
         ps.index = i + 1;
         ps.input = plan.items[i].input;
         process_item(p, args, &plan.items[i], &ps, &t);
     }
+    au_image_tally images = {0};
+    au_run_images(p, args, &plan, &images);
+    t.done += images.done;
+    t.skipped += images.skipped;
+    t.failed += images.failed;
+    if (args->combine && !au_write_combined(&plan, args->combine))
+        t.failed++;
     if (plan.count > 1 && !args->quiet)
         fprintf(stderr, "auface: %d inputs: %d processed, %d skipped, %d failed\n", plan.count,
                 t.done, t.skipped, t.failed);

@@ -30,11 +30,12 @@ typedef struct bench_options {
     const char *models;       /* NULL = the library's default search */
     const char *detector;     /* NULL = the library's default */
     const char *landmarks;    /* NULL = the library's default (pfld) */
-    long workers;             /* workers of the parallel mode */
+    long workers;             /* workers of the parallel mode; 0 = the library's default */
     long max_frames;          /* 0 = every frame */
     long batch_size;          /* 0 = the library's default */
     long runs;
     int json;
+    int no_gaze;              /* leave out the gaze group (eye landmarks and gaze) */
     int help;
 } bench_options;
 
@@ -56,7 +57,7 @@ static void usage(FILE *f)
         "CSVs go to a temporary folder (removed at the end) and must be byte-identical.\n"
         "\n"
         "  --video FILE        video (or image folder) to process\n"
-        "  --workers N         workers of the parallel run (default: all online CPUs)\n"
+        "  --workers N         workers of the parallel run (default: the usable CPUs)\n"
         "  --max-frames N      process only the first N frames (default 0: all)\n"
         "  --runs K            run each mode K times and report the median fps (default 1)\n"
         "  --models DIR        model folder (default: the library's search order)\n"
@@ -64,6 +65,7 @@ static void usage(FILE *f)
         "  --detector NAME     retinaface (default with pfld), yunet, or mtcnn (with clnf)\n"
         "  --batch-size N      frames in flight (default: the library's, 30)\n"
         "  --json              print exactly one JSON object on stdout\n"
+        "  --no-gaze           write every column group but gaze (no eye part fits)\n"
         "  --help, -h          this text\n"
         "\n"
         "exit status: 0 success, 1 a run failed, 2 usage error, 3 the CSVs differ\n",
@@ -86,23 +88,21 @@ static int parse_count(const char *option, const char *text, long min, long max,
     return 1;
 }
 
-static long online_cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n;
-}
-
 /* Fills opts from argv; on a usage error writes a message naming the argument into msg and
  * returns 0. */
 static int parse_args(int argc, char **argv, bench_options *opts, char *msg, size_t cap)
 {
     memset(opts, 0, sizeof *opts);
-    opts->workers = online_cpus();
+    opts->workers = 0; /* the library's default: the CPUs this process may use */
     opts->runs = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
             opts->json = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-gaze") == 0) {
+            opts->no_gaze = 1;
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -260,6 +260,8 @@ static int run_mode(const bench_options *opts, const char *tmpdir, mode_runs *m)
     auface_config_default(&cfg);
     cfg.models_dir = opts->models;
     cfg.workers = m->workers;
+    if (opts->no_gaze)
+        cfg.outputs &= ~(unsigned)AUFACE_OUT_GAZE;
     if (opts->batch_size > 0)
         cfg.batch_size = (int)opts->batch_size;
     if (opts->landmarks && strcmp(opts->landmarks, "clnf") == 0)
@@ -289,6 +291,8 @@ static int run_mode(const bench_options *opts, const char *tmpdir, mode_runs *m)
             auface_pipeline_destroy(p);
             return 0;
         }
+        if (m->workers == 0)
+            m->workers = m->summary[r].workers; /* the default, as the library chose it */
         if (show)
             fprintf(stderr, "auface-bench: %s run %d/%d: %ld frames, %.1f frames/s\n", m->label,
                     r + 1, m->runs, m->summary[r].frames, fps_of(&m->summary[r]));

@@ -18,6 +18,10 @@ void au_cli_usage(FILE *f)
         "  --video FILE, -f FILE    a video, an image, or a folder of images (repeatable)\n"
         "  --video-dir DIR          every video file in DIR, in name order\n"
         "  --video-list FILE        one input path per line ('#' starts a comment)\n"
+        "  --images DIR             still images, each on its own as OpenFace's\n"
+        "                           FaceLandmarkImg: every face, one CSV per image (a\n"
+        "                           single image given with --video is done the same way)\n"
+        "  --image-list FILE        one image path per line, as --images\n"
         "  --landmarks-from CSV     use the 68 landmarks and success flags of an OpenFace\n"
         "                           FeatureExtraction CSV instead of detecting them\n"
         "  --max-frames N           stop each input after N frames\n"
@@ -29,13 +33,29 @@ void au_cli_usage(FILE *f)
         "  --aligned DIR            112x112 aligned faces as BMP files (one input only)\n"
         "  --write-hog              write <out-dir>/<input name>.hog\n"
         "  --write-aligned          write <out-dir>/<input name>_aligned/\n"
-        "  --overwrite              redo inputs whose outputs already exist (default: skip\n"
-        "                           them, so an interrupted batch resumes)\n"
+        "  --tracked FILE           the video with landmarks, head-pose box and strongest AU\n"
+        "                           intensities drawn on it, as OpenFace's -tracked (.mp4,\n"
+        "                           .mkv or .avi; one input only)\n"
+        "  --write-tracked          write <out-dir>/<input name>_tracked.mp4\n"
+        "  --overwrite              redo --out-dir inputs whose outputs already exist\n"
+        "                           (default: skip them, so an interrupted batch resumes;\n"
+        "                           --output always replaces its file)\n"
+        "  --keep-partial           when an input fails, keep the rows done as\n"
+        "                           NAME.partial.csv (nothing is ever left under NAME.csv)\n"
+        "  --combine FILE           also write one CSV for all images, the image's path\n"
+        "                           first\n"
         "  --shard I/N              process only inputs I, I+N, I+2N, ... (0 <= I < N), to\n"
         "                           split a corpus over N machines without coordination\n"
         "\n"
-        "CSV columns (none given = all; as OpenFace's -pose -2Dfp -3Dfp -pdmparams -aus):\n"
-        "  --pose --2dfp --3dfp --pdmparams --aus\n"
+        "CSV columns (none given = all; as OpenFace's -gaze -pose -2Dfp -3Dfp -pdmparams\n"
+        "-aus, which are accepted too):\n"
+        "  --gaze --pose --2dfp --3dfp --pdmparams --aus\n"
+        "\n"
+        "camera (as OpenFace's -fx -fy -cx -cy, also accepted; default from the frame size:\n"
+        "fx = fy = 500*(W/640 + H/480)/2, cx = W/2, cy = H/2); they move pose, 3D landmarks\n"
+        "and gaze:\n"
+        "  --fx F --fy F            focal lengths in pixels (--fx alone sets both)\n"
+        "  --cx X --cy Y            principal point in pixels\n"
         "\n"
         "models and method:\n"
         "  --models DIR             model folder (default: $AUFACE_MODELS, ./models,\n"
@@ -47,11 +67,16 @@ void au_cli_usage(FILE *f)
         "                           (with clnf, as OpenFace)\n"
         "  --detect-interval N      run the detector on every N-th frame (default 30) and\n"
         "                           whenever tracking is lost; 1 = on every frame\n"
+        "  --max-faces N            follow up to N faces (pfld), each with a stable face_id\n"
+        "                           and its own AU stage; one row per frame and face\n"
+        "  --split-faces            with --max-faces: one CSV per face (NAME_face0.csv ...)\n"
         "\n"
         "speed:\n"
         "  --workers N              worker threads (default: all CPUs; 1 = sequential);\n"
         "                           the output is identical for every N\n"
         "  --batch-size N           frames in flight between decoder and writer (default 30)\n"
+        "  --max-memory MB          bound on the decoded frames held in flight (default:\n"
+        "                           2048 or a quarter of the RAM, whichever is less)\n"
         "\n"
         "  --quiet, -q              no progress or summary messages\n"
         "  --progress-json          progress as JSON lines on stdout, for wrappers\n"
@@ -78,6 +103,8 @@ typedef struct flag_bit {
 } flag_bit;
 
 static const flag_bit switches[] = {
+    {"--gaze", offsetof(au_cli_args, outputs), AUFACE_OUT_GAZE},
+    {"-gaze", offsetof(au_cli_args, outputs), AUFACE_OUT_GAZE},
     {"--pose", offsetof(au_cli_args, outputs), AUFACE_OUT_POSE},
     {"-pose", offsetof(au_cli_args, outputs), AUFACE_OUT_POSE},
     {"--2dfp", offsetof(au_cli_args, outputs), AUFACE_OUT_2D},
@@ -92,7 +119,10 @@ static const flag_bit switches[] = {
     {"-au_static", offsetof(au_cli_args, au_static), 0},
     {"--write-hog", offsetof(au_cli_args, write_hog), 0},
     {"--write-aligned", offsetof(au_cli_args, write_aligned), 0},
+    {"--write-tracked", offsetof(au_cli_args, write_tracked), 0},
     {"--overwrite", offsetof(au_cli_args, overwrite), 0},
+    {"--keep-partial", offsetof(au_cli_args, keep_partial), 0},
+    {"--split-faces", offsetof(au_cli_args, split_faces), 0},
     {"--quiet", offsetof(au_cli_args, quiet), 0},
     {"-q", offsetof(au_cli_args, quiet), 0},
     {"--progress-json", offsetof(au_cli_args, progress_json), 0},
@@ -110,12 +140,16 @@ typedef struct value_flag {
 static const value_flag path_flags[] = {
     {"--video-dir", NULL, offsetof(au_cli_args, video_dir)},
     {"--video-list", NULL, offsetof(au_cli_args, video_list)},
+    {"--images", NULL, offsetof(au_cli_args, images_dir)},
+    {"--image-list", NULL, offsetof(au_cli_args, image_list)},
+    {"--combine", NULL, offsetof(au_cli_args, combine)},
     {"--out-dir", NULL, offsetof(au_cli_args, out_dir)},
     {"--output", "-of", offsetof(au_cli_args, output)},
     {"--landmarks-from", NULL, offsetof(au_cli_args, landmarks_from)},
     {"--models", NULL, offsetof(au_cli_args, models)},
     {"--hog", NULL, offsetof(au_cli_args, hog)},
     {"--aligned", NULL, offsetof(au_cli_args, aligned)},
+    {"--tracked", NULL, offsetof(au_cli_args, tracked)},
     {"--detector", NULL, offsetof(au_cli_args, detector)},
     {"--landmarks", NULL, offsetof(au_cli_args, landmarks)},
 };
@@ -131,7 +165,34 @@ static const number_flag number_flags[] = {
     {"--detect-interval", offsetof(au_cli_args, detect_interval), 1},
     {"--workers", offsetof(au_cli_args, workers), 1},
     {"--batch-size", offsetof(au_cli_args, batch_size), 1},
+    {"--max-memory", offsetof(au_cli_args, max_memory_mb), 1},
+    {"--max-faces", offsetof(au_cli_args, max_faces), 1},
 };
+
+/* Camera intrinsics, positive numbers of pixels. */
+typedef struct real_flag {
+    const char *name;
+    const char *alias;       /* OpenFace's spelling */
+    size_t offset;
+} real_flag;
+
+static const real_flag real_flags[] = {
+    {"--fx", "-fx", offsetof(au_cli_args, fx)},
+    {"--fy", "-fy", offsetof(au_cli_args, fy)},
+    {"--cx", "-cx", offsetof(au_cli_args, cx)},
+    {"--cy", "-cy", offsetof(au_cli_args, cy)},
+};
+
+static int parse_positive(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end != '\0' || !(v > 0.0 && v < 1e7))
+        return 0;
+    *out = v;
+    return 1;
+}
 
 static int is(const char *a, const char *name, const char *alias)
 {
@@ -191,6 +252,16 @@ static int parse_one(int argc, char **argv, int *i, au_cli_args *args, char *msg
             ++*i;
             return 1;
         }
+    for (size_t k = 0; k < sizeof real_flags / sizeof real_flags[0]; k++)
+        if (is(a, real_flags[k].name, real_flags[k].alias)) {
+            double *field = (double *)((char *)args + real_flags[k].offset);
+            if (!has_value || !parse_positive(argv[*i + 1], field)) {
+                snprintf(msg, cap, "option %s needs a positive number of pixels", a);
+                return -1;
+            }
+            ++*i;
+            return 1;
+        }
     if (strcmp(a, "--shard") == 0) {
         if (!has_value || !parse_shard(argv[*i + 1], args)) {
             snprintf(msg, cap, "option --shard needs I/N with 0 <= I < N, e.g. --shard 0/4");
@@ -238,7 +309,8 @@ int au_cli_parse(int argc, char **argv, au_cli_args *args, char *msg, size_t cap
     }
     if (args->help || args->version)
         return 1;
-    if (!args->n_videos && !args->video_dir && !args->video_list) {
+    if (!args->n_videos && !args->video_dir && !args->video_list && !args->images_dir &&
+        !args->image_list) {
         snprintf(msg, cap, "no input: give --video FILE (see auface --help)");
         return 0;
     }

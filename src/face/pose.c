@@ -16,6 +16,20 @@ au_camera au_camera_default(int width, int height)
     return cam;
 }
 
+au_camera au_camera_for_frame(float fx, float fy, float cx, float cy, int width, int height)
+{
+    au_camera cam = au_camera_default(width, height);
+    if (fx > 0) {
+        cam.fx = fx;
+        cam.fy = fy > 0 ? fy : fx;
+    }
+    if (cx > 0) {
+        cam.cx = cx;
+        cam.cy = cy > 0 ? cy : (float)height / 2.0f;
+    }
+    return cam;
+}
+
 /* Rodrigues vector -> rotation matrix, in double (the solver's working precision). */
 static void rodrigues_to_matrix(const double r[3], double R[9])
 {
@@ -191,7 +205,10 @@ void au_landmarks_3d(const au_pdm *pdm, const float global[6], const float *p_lo
     float z_avg = cam.fx / global[0];
     for (int i = 0; i < n; i++) {
         float X = shape3d[i], Y = shape3d[i + n], Zs = shape3d[i + 2 * n];
-        float z = z_avg + (R[6] * X + R[7] * Y + R[8] * Zs);
+        /* Sᵀ·Rᵀ through cv::gemm: each component a double sum of three products, rounded
+         * to float once (GAZE_SPEC §4 step 2) */
+        float rotated_z = (float)((double)R[6] * X + (double)R[7] * Y + (double)R[8] * Zs);
+        float z = z_avg + rotated_z;
         out3n[i] = z * ((landmarks2n[i] - cam.cx) / cam.fx);
         out3n[i + n] = z * ((landmarks2n[i + n] - cam.cy) / cam.fy);
         out3n[i + 2 * n] = z;

@@ -111,7 +111,8 @@ static void sync_parent_folder(const char *path)
     free(folder);
 }
 
-auface_status au_atomic_commit(au_atomic_file *af, au_err *err)
+/* Commit with or without the fsyncs of the file and its folder. */
+static auface_status commit(au_atomic_file *af, int durable, au_err *err)
 {
     if (!af || !af->f)
         return au_fail(err, AUFACE_ERR_ARG, "au_atomic_commit: no file is open");
@@ -119,7 +120,7 @@ auface_status au_atomic_commit(au_atomic_file *af, au_err *err)
     if (fflush(af->f) != 0 || ferror(af->f)) {
         failed = 1;
         error = errno;
-    } else if (fsync(fileno(af->f)) != 0) {
+    } else if (durable && fsync(fileno(af->f)) != 0) {
         failed = 1;
         error = errno;
     }
@@ -142,9 +143,20 @@ auface_status au_atomic_commit(au_atomic_file *af, au_err *err)
         release(af);
         return s;
     }
-    sync_parent_folder(af->final_path);
+    if (durable)
+        sync_parent_folder(af->final_path);
     release(af);
     return AUFACE_OK;
+}
+
+auface_status au_atomic_commit(au_atomic_file *af, au_err *err)
+{
+    return commit(af, 1, err);
+}
+
+auface_status au_atomic_commit_unsynced(au_atomic_file *af, au_err *err)
+{
+    return commit(af, 0, err);
 }
 
 void au_atomic_abort(au_atomic_file *af)

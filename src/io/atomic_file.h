@@ -39,6 +39,12 @@ FILE *au_atomic_open(au_atomic_file *af, const char *final_path, au_err *err);
  * (e.g. disk full). The struct is idle afterwards either way. */
 auface_status au_atomic_commit(au_atomic_file *af, au_err *err);
 
+/* As au_atomic_commit without the fsyncs: the rename is still atomic for readers and if the
+ * process dies, but after a power loss the file may be empty. For many small files whose
+ * loss a rerun repairs (aligned faces, one per frame), where waiting for the disk on each
+ * would dominate the run time. */
+auface_status au_atomic_commit_unsynced(au_atomic_file *af, au_err *err);
+
 /* Closes and removes the temporary file; the final path is not touched. */
 void au_atomic_abort(au_atomic_file *af);
 

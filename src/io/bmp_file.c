@@ -7,6 +7,8 @@
 
 #include <stb/stb_image.h>
 
+#include "io/atomic_file.h"
+
 /* BITMAPFILEHEADER (14) + BITMAPINFOHEADER (40); no palette for 3 channels
  * (BmpEncoder::write: paletteSize = channels > 1 ? 0 : 1024). */
 #define BMP_HEADER_SIZE 54
@@ -64,13 +66,16 @@ auface_status au_bmp_write(const char *path, const uint8_t *bgr, int width, int 
 {
     if (!path)
         return au_fail(err, AUFACE_ERR_ARG, "au_bmp_write: NULL path");
-    FILE *f = fopen(path, "wb");
+    au_atomic_file af;
+    FILE *f = au_atomic_open(&af, path, err);
     if (!f)
-        return au_fail(err, AUFACE_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        return err ? err->status : AUFACE_ERR_IO;
     auface_status s = au_bmp_write_stream(f, path, bgr, width, height, stride, err);
-    if (fclose(f) != 0 && s == AUFACE_OK)
-        s = au_fail(err, AUFACE_ERR_IO, "%s: write error: %s", path, strerror(errno));
-    return s;
+    if (s != AUFACE_OK) {
+        au_atomic_abort(&af);
+        return s;
+    }
+    return au_atomic_commit_unsynced(&af, err);
 }
 
 auface_status au_bmp_read(const char *path, uint8_t **bgr, int *width, int *height,

@@ -19,7 +19,9 @@
 auface_status au_bmp_write_stream(FILE *f, const char *name, const uint8_t *bgr, int width,
                                   int height, size_t stride, au_err *err);
 
-/* The same into the file `path` (created or truncated, written directly as OpenCV does). */
+/* The same into the file `path`, atomically: a reader (or a resumed run) sees the whole
+ * image or none (see io/atomic_file.h; not fsync'ed: one aligned face per frame would
+ * otherwise wait for the disk each time). An existing file is replaced. */
 auface_status au_bmp_write(const char *path, const uint8_t *bgr, int width, int height,
                            size_t stride, au_err *err);
 

@@ -26,6 +26,12 @@ auface_status au_csv_writer_open(au_csv_writer **out, const char *path,
         return au_fail(err, AUFACE_ERR_NOMEM, "out of memory opening %s", path);
     }
     w->schema = schema;
+    au_atomic_file probe; /* the folder takes files: fail now, not after the last frame */
+    if (!au_atomic_open(&probe, path, err)) {
+        au_csv_writer_free(w);
+        return err ? err->status : AUFACE_ERR_IO;
+    }
+    au_atomic_abort(&probe);
     w->spool = tmpfile();
     if (!w->spool) {
         au_csv_writer_free(w);
@@ -42,6 +48,11 @@ auface_status au_csv_writer_add(au_csv_writer *w, const double *values, au_err *
         return au_fail(err, AUFACE_ERR_IO, "%s: writing the temporary spool failed", w->path);
     w->rows++;
     return AUFACE_OK;
+}
+
+long au_csv_writer_rows(const au_csv_writer *w)
+{
+    return w->rows;
 }
 
 /* Copies the spooled rows into `f`, appending the AU values of each row. */
@@ -76,16 +87,22 @@ static auface_status copy_rows(au_csv_writer *w, FILE *f, au_csv_au_source aus, 
 auface_status au_csv_writer_finish(au_csv_writer *w, au_csv_au_source aus, void *user,
                                    au_err *err)
 {
+    return au_csv_writer_finish_as(w, w->path, aus, user, err);
+}
+
+auface_status au_csv_writer_finish_as(au_csv_writer *w, const char *path, au_csv_au_source aus,
+                                      void *user, au_err *err)
+{
     if (fflush(w->spool) != 0)
         return au_fail(err, AUFACE_ERR_IO, "%s: writing the temporary spool failed", w->path);
     au_atomic_file af;
-    FILE *f = au_atomic_open(&af, w->path, err);
+    FILE *f = au_atomic_open(&af, path, err);
     if (!f)
         return err ? err->status : AUFACE_ERR_IO;
     au_csv_write_header(w->schema, f);
     auface_status st = copy_rows(w, f, aus, user, err);
     if (st == AUFACE_OK && ferror(f))
-        st = au_fail(err, AUFACE_ERR_IO, "%s: write failed (disk full?)", w->path);
+        st = au_fail(err, AUFACE_ERR_IO, "%s: write failed (disk full?)", path);
     if (st != AUFACE_OK) {
         au_atomic_abort(&af);
         return st;

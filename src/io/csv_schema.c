@@ -47,12 +47,13 @@ static void add_indexed(builder *b, const char *prefix, int count, int decimals)
     }
 }
 
-static void add_suffixed(builder *b, const char *const *names, int count, const char *suffix)
+static void add_suffixed(builder *b, const char *const *names, int count, const char *suffix,
+                         int decimals)
 {
     char name[128];
     for (int i = 0; i < count; i++) {
         snprintf(name, sizeof name, "%s%s", names[i], suffix);
-        add(b, name, 2);
+        add(b, name, decimals);
     }
 }
 
@@ -62,11 +63,17 @@ static void add_suffixed(builder *b, const char *const *names, int count, const 
 static void add_columns(builder *b, const au_csv_columns *c)
 {
     unsigned o = c->outputs;
-    add(b, "frame", 0);
-    add(b, "face_id", 0);
-    add(b, "timestamp", 3);
-    add(b, "confidence", 2);
-    add(b, "success", 0);
+    const int image = b->s->layout == AU_CSV_LAYOUT_IMAGE;
+    if (image) { /* RecorderCSV::WriteLine for a still image: confidence with 3 decimals */
+        add(b, "face", 0);
+        add(b, "confidence", 3);
+    } else {
+        add(b, "frame", 0);
+        add(b, "face_id", 0);
+        add(b, "timestamp", 3);
+        add(b, "confidence", 2);
+        add(b, "success", 0);
+    }
     if (o & AUFACE_OUT_GAZE) {
         static const char *const gaze[AU_GAZE_VALUES] = {
             "gaze_0_x", "gaze_0_y", "gaze_0_z", "gaze_1_x", "gaze_1_y", "gaze_1_z",
@@ -102,14 +109,17 @@ static void add_columns(builder *b, const au_csv_columns *c)
     }
     b->s->first_au = b->s->n_cols;
     if (o & AUFACE_OUT_AUS) {
-        add_suffixed(b, c->reg_names, c->n_reg, "_r");
-        add_suffixed(b, c->class_names, c->n_class, "_c");
+        add_suffixed(b, c->reg_names, c->n_reg, "_r", 2);
+        /* FaceLandmarkImg's file is not rewritten: presences keep RecorderCSV's 1 decimal */
+        add_suffixed(b, c->class_names, c->n_class, "_c", image ? 1 : 2);
     }
 }
 
-auface_status au_csv_schema_init(au_csv_schema *s, const au_csv_columns *cols, au_err *err)
+static auface_status init_layout(au_csv_schema *s, au_csv_layout layout,
+                                 const au_csv_columns *cols, au_err *err)
 {
     memset(s, 0, sizeof *s);
+    s->layout = layout;
     s->outputs = cols->outputs;
     s->n_points = cols->n_points;
     s->n_modes = cols->n_modes;
@@ -122,6 +132,17 @@ auface_status au_csv_schema_init(au_csv_schema *s, const au_csv_columns *cols, a
         return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for the CSV columns");
     }
     return AUFACE_OK;
+}
+
+auface_status au_csv_schema_init(au_csv_schema *s, const au_csv_columns *cols, au_err *err)
+{
+    return init_layout(s, AU_CSV_LAYOUT_VIDEO, cols, err);
+}
+
+auface_status au_csv_schema_init_image(au_csv_schema *s, const au_csv_columns *cols,
+                                       au_err *err)
+{
+    return init_layout(s, AU_CSV_LAYOUT_IMAGE, cols, err);
 }
 
 auface_status au_csv_schema_copy(au_csv_schema *dst, const au_csv_schema *src, au_err *err)
@@ -160,11 +181,16 @@ void au_csv_schema_fill(const au_csv_schema *s, const au_csv_row *row, double *v
 {
     unsigned o = s->outputs;
     double *v = values;
-    *v++ = (double)row->frame;
-    *v++ = (double)row->face_id;
-    *v++ = row->timestamp;
-    *v++ = row->confidence;
-    *v++ = (double)row->success;
+    if (s->layout == AU_CSV_LAYOUT_IMAGE) {
+        *v++ = (double)row->face_id;
+        *v++ = row->confidence;
+    } else {
+        *v++ = (double)row->frame;
+        *v++ = (double)row->face_id;
+        *v++ = row->timestamp;
+        *v++ = row->confidence;
+        *v++ = (double)row->success;
+    }
     if (o & AUFACE_OUT_GAZE) {
         v = put_floats(v, row->gaze, AU_GAZE_VALUES);
         v = put_floats(v, row->eye2d, 2 * AU_EYE_POINTS);
@@ -193,7 +219,8 @@ void au_csv_write_header(const au_csv_schema *s, FILE *f)
 void au_csv_write_values(const au_csv_schema *s, FILE *f, const double *values, int from,
                          int to)
 {
-    const char *non_au_sep = s->outputs & AUFACE_OUT_AUS ? ",  " : ", ";
+    const char *non_au_sep =
+        s->layout == AU_CSV_LAYOUT_VIDEO && (s->outputs & AUFACE_OUT_AUS) ? ",  " : ", ";
     for (int i = from; i < to; i++) {
         const char *sep = i == 0 ? "" : i >= s->first_au ? ", " : non_au_sep;
         fprintf(f, "%s%.*f", sep, (int)s->decimals[i], values[i - from]);

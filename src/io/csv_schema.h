@@ -24,7 +24,13 @@ typedef struct au_csv_columns {
     const char *const *class_names;
 } au_csv_columns;
 
+/* FeatureExtraction's file (video, sequence) or FaceLandmarkImg's (still images,
+ * IMAGE_SPEC §6.2: leading `face, confidence`, confidence with 3 decimals, AU*_c with 1,
+ * ", " between every field). */
+typedef enum au_csv_layout { AU_CSV_LAYOUT_VIDEO = 0, AU_CSV_LAYOUT_IMAGE = 1 } au_csv_layout;
+
 typedef struct au_csv_schema {
+    au_csv_layout layout;
     unsigned outputs;
     int n_points, n_modes, n_reg, n_class;
     int n_cols;
@@ -35,8 +41,8 @@ typedef struct au_csv_schema {
 
 /* One frame's non-AU values. Arrays are read only for the groups that are enabled. */
 typedef struct au_csv_row {
-    long frame;                /* 1-based */
-    int face_id;
+    long frame;                /* 1-based (video layout only) */
+    int face_id;               /* the image layout's `face`: index in the detector's list */
     double timestamp;
     double confidence;
     int success;
@@ -53,6 +59,10 @@ typedef struct au_csv_row {
 /* Builds the schema of `cols`. */
 auface_status au_csv_schema_init(au_csv_schema *s, const au_csv_columns *cols, au_err *err);
 
+/* Builds the FaceLandmarkImg schema of `cols` (AU_CSV_LAYOUT_IMAGE). */
+auface_status au_csv_schema_init_image(au_csv_schema *s, const au_csv_columns *cols,
+                                       au_err *err);
+
 /* Deep copy (the results outlive the job that made them). */
 auface_status au_csv_schema_copy(au_csv_schema *dst, const au_csv_schema *src, au_err *err);
 
@@ -67,7 +77,8 @@ void au_csv_write_header(const au_csv_schema *s, FILE *f);
 /* Writes columns [from, to) of one row, values[0] being column `from`, each behind its separator (none before column 0),
  * as OpenFace's final file spaces them: with AU output, two spaces after the comma of every
  * non-AU field and one before AU fields (FaceAnalyser::PostprocessOutputFile rewrites the
- * rows keeping each field's leading space); without AU output RecorderCSV's ", ". */
+ * rows keeping each field's leading space); without AU output, and always in the image
+ * layout (never rewritten), RecorderCSV's ", ". */
 void au_csv_write_values(const au_csv_schema *s, FILE *f, const double *values, int from,
                          int to);
 

@@ -39,7 +39,7 @@ static auface_status write_frame(FILE *f, const char *name, int num_cols, int nu
                                  int num_channels, int valid, const double *dv,
                                  const float *fv, au_err *err)
 {
-    size_t count;
+    size_t count = 0; /* set by write_header; GCC cannot see that through au_fail */
     const void *values = dv ? (const void *)dv : (const void *)fv;
     auface_status s =
         write_header(f, name, num_cols, num_rows, num_channels, valid, values, &count, err);

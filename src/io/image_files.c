@@ -1,8 +1,11 @@
 /* Image backend of au_source: one image file, or the images of a folder in name order, as
  * OpenFace 2.2's SequenceCapture::OpenImageSequence and cv::imread(IMREAD_COLOR) give them.
- * Decoding is stb_image's; the JPEG EXIF orientation is applied as OpenCV's imread does
- * (imgcodecs/src/loadsave.cpp, ApplyExifOrientation). Private to the source module. */
+ * JPEG (by signature, as imread chooses) through libjpeg-turbo as OpenCV does
+ * (io/jpeg_decode.h: byte-identical); PNG and BMP through stb_image (identical to imread on
+ * every case tried, IMAGE_SPEC §2). The JPEG EXIF orientation is applied as OpenCV's imread
+ * does (imgcodecs/src/loadsave.cpp, ApplyExifOrientation). Private to the source module. */
 #include "io/source_backends.h"
+#include "io/jpeg_decode.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +28,8 @@ struct au_images {
     int width, height;
     uint8_t *bytes;       /* the current file's contents, reused */
     size_t bytes_cap;
+    uint8_t *decoded;     /* the decoder's BGR output before re-orientation, reused */
+    size_t decoded_cap;
 };
 
 static int lower_ascii(int c)
@@ -176,6 +181,44 @@ static auface_status read_file(au_images *im, const char *path, size_t *len, au_
     return AUFACE_OK;
 }
 
+/* Decodes the file's bytes into im->decoded (BGR, stored orientation). */
+static auface_status decode_bytes(au_images *im, const char *path, size_t len, int *w, int *h,
+                                  au_err *err)
+{
+    if (au_jpeg_is_jpeg(im->bytes, len))
+        return au_jpeg_decode_bgr(im->bytes, len, path, &im->decoded, &im->decoded_cap, w, h,
+                                  err);
+    int channels;
+    if (stbi_info_from_memory(im->bytes, (int)len, w, h, &channels) &&
+        (size_t)*w * (size_t)*h > AU_IMAGE_MAX_PIXELS)
+        return au_fail(err, AUFACE_ERR_FORMAT,
+                       "%s: the image declares %dx%d pixels, more than the %zu auface reads",
+                       path, *w, *h, AU_IMAGE_MAX_PIXELS);
+    /* 3 components: grey is replicated and alpha dropped, as IMREAD_COLOR does. */
+    uint8_t *rgb = stbi_load_from_memory(im->bytes, (int)len, w, h, &channels, 3);
+    if (!rgb)
+        return au_fail(err, AUFACE_ERR_FORMAT, "%s: cannot decode the image (%s)", path,
+                       stbi_failure_reason() ? stbi_failure_reason() : "unknown reason");
+    size_t bytes = (size_t)*w * (size_t)*h * 3;
+    if (bytes > im->decoded_cap) {
+        uint8_t *p = realloc(im->decoded, bytes);
+        if (!p) {
+            stbi_image_free(rgb);
+            return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory (%dx%d image)", path, *w,
+                           *h);
+        }
+        im->decoded = p;
+        im->decoded_cap = bytes;
+    }
+    for (size_t i = 0; i < bytes; i += 3) { /* RGB -> BGR */
+        im->decoded[i] = rgb[i + 2];
+        im->decoded[i + 1] = rgb[i + 1];
+        im->decoded[i + 2] = rgb[i];
+    }
+    stbi_image_free(rgb);
+    return AUFACE_OK;
+}
+
 /* Decodes `path` into im->bgr (BGR, upright, rows packed), setting width/height. */
 static auface_status decode_image(au_images *im, const char *path, au_err *err)
 {
@@ -185,33 +228,26 @@ static auface_status decode_image(au_images *im, const char *path, au_err *err)
         return s;
     if (len == 0)
         return au_fail(err, AUFACE_ERR_FORMAT, "%s: empty image file", path);
-    int w, h, channels;
-    /* 3 components: grey is replicated and alpha dropped, as IMREAD_COLOR does. */
-    uint8_t *rgb = stbi_load_from_memory(im->bytes, (int)len, &w, &h, &channels, 3);
-    if (!rgb)
-        return au_fail(err, AUFACE_ERR_FORMAT, "%s: cannot decode the image (%s)", path,
-                       stbi_failure_reason() ? stbi_failure_reason() : "unknown reason");
-    size_t pixels = (size_t)w * (size_t)h;
-    for (size_t i = 0; i < pixels; i++) { /* RGB -> BGR */
-        uint8_t r = rgb[3 * i];
-        rgb[3 * i] = rgb[3 * i + 2];
-        rgb[3 * i + 2] = r;
-    }
+    int w, h;
+    if ((s = decode_bytes(im, path, len, &w, &h, err)) != AUFACE_OK)
+        return s;
+    /* stb_image accepts a PNM header of width or height 0 (found by fuzzing): no frame. */
+    if (w <= 0 || h <= 0)
+        return au_fail(err, AUFACE_ERR_FORMAT, "%s: the image has no pixels (%d x %d)", path,
+                       w, h);
     int orientation = jpeg_exif_orientation(im->bytes, len);
     int ow, oh;
     au_orient_size(orientation, w, h, &ow, &oh);
-    if (pixels * 3 > im->bgr_size) {
-        uint8_t *p = realloc(im->bgr, pixels * 3);
-        if (!p) {
-            stbi_image_free(rgb);
+    size_t bytes = (size_t)w * (size_t)h * 3;
+    if (bytes > im->bgr_size) {
+        uint8_t *p = realloc(im->bgr, bytes);
+        if (!p)
             return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory (%dx%d image)", path, w,
                            h);
-        }
         im->bgr = p;
-        im->bgr_size = pixels * 3;
+        im->bgr_size = bytes;
     }
-    au_orient_bgr(rgb, w, h, (size_t)w * 3, orientation, im->bgr, (size_t)ow * 3);
-    stbi_image_free(rgb);
+    au_orient_bgr(im->decoded, w, h, (size_t)w * 3, orientation, im->bgr, (size_t)ow * 3);
     im->width = ow;
     im->height = oh;
     return AUFACE_OK;
@@ -369,6 +405,7 @@ void au_images_close(au_images *im)
         free(im->files[i]);
     free(im->files);
     free(im->bgr);
+    free(im->decoded);
     free(im->bytes);
     free(im->path);
     free(im);

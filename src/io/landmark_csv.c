@@ -8,8 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Column roles; other values 0..135 are positions in the planar landmark vector. */
-enum { COL_IGNORED = -1, COL_FRAME = 2 * AU_LANDMARK_CSV_POINTS, COL_SUCCESS, COL_CONFIDENCE };
+/* Column roles; other values 0..135 are positions in the planar landmark vector, and
+ * COL_EYE + 0..111 in the planar eye landmark vector. */
+enum {
+    COL_IGNORED = -1,
+    COL_FRAME = 2 * AU_LANDMARK_CSV_POINTS,
+    COL_SUCCESS,
+    COL_CONFIDENCE,
+    COL_EYE
+};
+#define EYE_VALUES (2 * AU_LANDMARK_CSV_EYE_POINTS)
 
 struct au_landmark_csv {
     FILE *f;
@@ -21,7 +29,9 @@ struct au_landmark_csv {
     int ncols;           /* fields per line (from the header) */
     int *role;           /* ncols entries: COL_IGNORED, COL_FRAME, COL_SUCCESS or 0..135 */
     int has_frame, has_success, has_confidence;
+    int has_eyes;        /* every eye_lmk_x_N / eye_lmk_y_N column is present */
     double confidence;   /* of the last row read */
+    float eyes[EYE_VALUES]; /* of the last row read, planar */
     locale_t c_locale;
 };
 
@@ -81,8 +91,27 @@ static void trim(char **begin, char **end)
         (*end)--;
 }
 
-/* Role of a header name: x_N / y_N (N = 0..67, written without leading zeros as OpenFace
- * does), frame, success, or ignored. */
+/* The point index of "<x or y>_N" in [b, e) (N below `points`, one or two digits without
+ * leading zeros, as OpenFace writes them) as a planar position (x: N, y: points + N), or
+ * COL_IGNORED. */
+static int planar_index(const char *b, const char *e, int points)
+{
+    size_t n = (size_t)(e - b);
+    if (n < 3 || n > 4 || (b[0] != 'x' && b[0] != 'y') || b[1] != '_')
+        return COL_IGNORED;
+    int idx = 0;
+    for (const char *p = b + 2; p < e; p++) {
+        if (*p < '0' || *p > '9')
+            return COL_IGNORED;
+        idx = idx * 10 + (*p - '0');
+    }
+    if ((n == 4 && b[2] == '0') || idx >= points)
+        return COL_IGNORED;
+    return (b[0] == 'x' ? 0 : points) + idx;
+}
+
+/* Role of a header name: x_N / y_N (N = 0..67), eye_lmk_x_N / eye_lmk_y_N (N = 0..55),
+ * frame, success, confidence, or ignored. */
 static int column_role(const char *b, const char *e)
 {
     size_t n = (size_t)(e - b);
@@ -92,17 +121,11 @@ static int column_role(const char *b, const char *e)
         return COL_SUCCESS;
     if (n == 10 && memcmp(b, "confidence", 10) == 0)
         return COL_CONFIDENCE;
-    if (n < 3 || n > 4 || (b[0] != 'x' && b[0] != 'y') || b[1] != '_')
-        return COL_IGNORED;
-    int idx = 0;
-    for (const char *p = b + 2; p < e; p++) {
-        if (*p < '0' || *p > '9')
-            return COL_IGNORED;
-        idx = idx * 10 + (*p - '0');
+    if (n > 8 && memcmp(b, "eye_lmk_", 8) == 0) {
+        int i = planar_index(b + 8, e, AU_LANDMARK_CSV_EYE_POINTS);
+        return i == COL_IGNORED ? COL_IGNORED : COL_EYE + i;
     }
-    if ((n == 4 && b[2] == '0') || idx >= AU_LANDMARK_CSV_POINTS)
-        return COL_IGNORED;
-    return (b[0] == 'x' ? 0 : AU_LANDMARK_CSV_POINTS) + idx;
+    return planar_index(b, e, AU_LANDMARK_CSV_POINTS);
 }
 
 static int count_fields(const char *line)
@@ -130,7 +153,7 @@ static auface_status parse_header(au_landmark_csv *r, au_err *err)
     r->role = malloc((size_t)r->ncols * sizeof *r->role);
     if (!r->role)
         return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory", r->path);
-    int found[2 * AU_LANDMARK_CSV_POINTS] = {0};
+    int found[COL_EYE + EYE_VALUES] = {0};
     char *b = line;
     for (int c = 0; c < r->ncols; c++) {
         char *e = strchr(b, ',');
@@ -142,7 +165,8 @@ static auface_status parse_header(au_landmark_csv *r, au_err *err)
         /* the first column of a name wins; later duplicates are ignored */
         if ((role == COL_FRAME && r->has_frame) || (role == COL_SUCCESS && r->has_success) ||
             (role == COL_CONFIDENCE && r->has_confidence) ||
-            (role >= 0 && role < COL_FRAME && found[role]))
+            (role >= 0 && role != COL_FRAME && role != COL_SUCCESS &&
+             role != COL_CONFIDENCE && found[role]))
             role = COL_IGNORED;
         if (role == COL_FRAME)
             r->has_frame = 1;
@@ -162,6 +186,9 @@ static auface_status parse_header(au_landmark_csv *r, au_err *err)
                            "landmarks, -2Dfp, is needed)",
                            r->path, r->line_no, i < AU_LANDMARK_CSV_POINTS ? 'x' : 'y',
                            i % AU_LANDMARK_CSV_POINTS);
+    r->has_eyes = 1;
+    for (int i = 0; i < EYE_VALUES; i++)
+        r->has_eyes &= found[COL_EYE + i];
     return AUFACE_OK;
 }
 
@@ -269,7 +296,10 @@ static int parse_field(au_landmark_csv *r, int col, char *b, char *e, long *fram
                 r->path, r->line_no, col + 1, (int)(te - tb > 40 ? 40 : te - tb), tb);
         return -1;
     }
-    landmarks[role] = v;
+    if (role >= COL_EYE)
+        r->eyes[role - COL_EYE] = v;
+    else
+        landmarks[role] = v;
     return 0;
 }
 
@@ -323,6 +353,13 @@ int au_landmark_csv_next(au_landmark_csv *r, long *frame_number, int *success,
     if (ret == 1)
         r->rows++;
     return ret;
+}
+
+int au_landmark_csv_eyes(const au_landmark_csv *r, float *eyes112)
+{
+    if (r->has_eyes)
+        memcpy(eyes112, r->eyes, sizeof r->eyes);
+    return r->has_eyes;
 }
 
 int au_landmark_csv_confidence(const au_landmark_csv *r, double *confidence)

@@ -2,7 +2,8 @@
  *
  * Layout accepted: a header line of column names separated by ',' (spaces around names are
  * ignored, as OpenFace writes ", "), then one row per line with the same number of fields.
- * The reader finds the columns x_0..x_67 and y_0..y_67 (required), "success" (optional:
+ * The reader finds the columns x_0..x_67 and y_0..y_67 (required), the eye landmarks
+ * eye_lmk_x_0..55 / eye_lmk_y_0..55 (optional, used when all are present), "success" (optional:
  * 1 when absent) and "frame" (optional: the 1-based row number when absent); every other
  * column may be present or not, in any order (e.g. OpenFace's 714-column CSV, or the
  * 141-column landmark-only files). Numbers are parsed as C++ `std::istream >> float` does
@@ -18,6 +19,8 @@
 #include "common/error.h"
 
 #define AU_LANDMARK_CSV_POINTS 68
+/* Eye landmarks of OpenFace's gaze block: eye_lmk_x_0..55, eye_lmk_y_0..55. */
+#define AU_LANDMARK_CSV_EYE_POINTS 56
 /* Longest line accepted (OpenFace's 714-column rows are ~5 kB, full-precision ones ~20 kB). */
 #define AU_LANDMARK_CSV_MAX_LINE (1 << 20)
 
@@ -44,6 +47,11 @@ long au_landmark_csv_line(const au_landmark_csv *r);
 /* Stores the `confidence` value of the row last returned by au_landmark_csv_next and
  * returns 1; returns 0 when the file has no confidence column. */
 int au_landmark_csv_confidence(const au_landmark_csv *r, double *confidence);
+
+/* When the file has every eye_lmk_x_N and eye_lmk_y_N column (N = 0..55, OpenFace's gaze
+ * block), stores the eye landmarks of the row last returned by au_landmark_csv_next in
+ * eyes112 (planar: x_0..x_55, y_0..y_55) and returns 1; otherwise returns 0. */
+int au_landmark_csv_eyes(const au_landmark_csv *r, float *eyes112);
 
 /* Closes the file and frees the reader. NULL is a no-op. */
 void au_landmark_csv_close(au_landmark_csv *r);

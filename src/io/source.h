@@ -43,9 +43,9 @@
  * images (files ending .jpg .jpeg .png .bmp, the list of OpenFace 2.2's OpenImageSequence,
  * here compared case-insensitively; sorted by file name byte-wise, as std::sort on
  * boost::filesystem paths does):
- *   - Decoded with stb_image (its JPEG IDCT may differ from the libjpeg-turbo behind
- *     cv::imread by an LSB: 1 at most on sample4.jpg), the JPEG EXIF orientation applied as
- *     cv::imread does (ApplyExifOrientation).
+ *   - JPEG decoded with libjpeg-turbo as cv::imread does (byte-identical, io/jpeg_decode.h),
+ *     PNG/BMP with stb_image (the same bytes as imread), the JPEG EXIF orientation applied
+ *     as cv::imread does (ApplyExifOrientation).
  *   - fps is 0 and every timestamp is 0, as OpenFace sets them for image sequences
  *     (OpenImageSequence: "No fps as we have a sequence", CaptureThread: timestamp_curr = 0).
  *   - An image in a folder that cannot be decoded is skipped and counted as corrupt

@@ -64,6 +64,7 @@ struct au_clnf_fitter {
     fit_scratch *threads;               /* num_threads entries */
     float *gray;                        /* float copy of the current image */
     size_t gray_cap;                    /* floats allocated */
+    int gray_w;                         /* row length of gray (au_clnf_fit_part_alone) */
 };
 
 /* ---- parameters ------------------------------------------------------------------------- */
@@ -313,13 +314,13 @@ void au_clnf_fitter_free(au_clnf_fitter *f)
     free(f);
 }
 
-auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *model,
-                                    const au_clnf_params *params, au_err *err)
+/* A fitter whose slots i with use_slot[i] set get KDE tables and their Σ checked (the
+ * others can be named but not fitted: find_kde fails on them). */
+static auface_status create_fitter(au_clnf_fitter **out, const au_clnf_model *model,
+                                   const au_clnf_params *params, const int *use_slot,
+                                   au_err *err)
 {
     *out = NULL;
-    if (!model || !params || params->num_iterations < 1)
-        return au_fail(err, AUFACE_ERR_ARG, "CLNF fitter: no model, no parameters, or fewer "
-                                            "than 1 iteration");
     au_clnf_fitter *f = calloc(1, sizeof *f);
     if (!f)
         return au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory");
@@ -331,6 +332,13 @@ auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *m
     for (int i = 0; i < f->num_slots && st == AUFACE_OK; i++) {
         clnf_slot *slot = &f->slots[i];
         slot->clnf = slot_clnf(m, i);
+        if (i > 0) {
+            const au_clnf_part *part = au_clnf_model_part_const(m, i - 1);
+            f->part_pairs[i - 1] = part->num_pairs;
+            f->pairs[i - 1] = (const int (*)[2])part->pairs;
+        }
+        if (!use_slot[i])
+            continue;
         if ((st = slot_params(m, i, params, &slot->params, err)) != AUFACE_OK ||
             (st = check_windows(slot->clnf, &slot->params, i == 0 ? "main model" : "part",
                                 err)) != AUFACE_OK)
@@ -367,11 +375,6 @@ auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *m
             st = build_kdes(slot, err);
         if (st == AUFACE_OK && !(slot->pc_t = au_clnf_transpose_components(&c->pdm)))
             st = au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory");
-        if (i > 0) {
-            const au_clnf_part *part = au_clnf_model_part_const(m, i - 1);
-            f->part_pairs[i - 1] = part->num_pairs;
-            f->pairs[i - 1] = (const int (*)[2])part->pairs;
-        }
     }
     if (st == AUFACE_OK) {
         f->response_floats = max_resp ? max_resp : 1;
@@ -388,6 +391,37 @@ auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *m
     }
     *out = f;
     return AUFACE_OK;
+}
+
+auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *model,
+                                    const au_clnf_params *params, au_err *err)
+{
+    *out = NULL;
+    if (!model || !params || params->num_iterations < 1)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF fitter: no model, no parameters, or fewer "
+                                            "than 1 iteration");
+    int use_slot[1 + AU_CLNF_MAX_PARTS];
+    for (int i = 0; i < 1 + AU_CLNF_MAX_PARTS; i++)
+        use_slot[i] = 1;
+    return create_fitter(out, model, params, use_slot, err);
+}
+
+auface_status au_clnf_part_fitter_create(au_clnf_fitter **out, const au_clnf_model *model,
+                                         const int *parts, int count, au_err *err)
+{
+    *out = NULL;
+    if (!model || !parts)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF part fitter: no model or no parts");
+    int use_slot[1 + AU_CLNF_MAX_PARTS] = {0};
+    for (int k = 0; k < count; k++) {
+        if (parts[k] < 0 || parts[k] >= au_clnf_model_num_parts(model))
+            return au_fail(err, AUFACE_ERR_ARG, "CLNF part fitter: no part %d (the model has "
+                           "%d)", parts[k], au_clnf_model_num_parts(model));
+        use_slot[1 + parts[k]] = 1;
+    }
+    au_clnf_params unused_main;
+    au_clnf_params_default(&unused_main);
+    return create_fitter(out, model, &unused_main, use_slot, err);
 }
 
 auface_status au_clnf_fitter_use_pool(au_clnf_fitter *f, au_task_pool *pool, au_err *err)
@@ -502,6 +536,7 @@ static auface_status load_gray(au_clnf_fitter *f, const uint8_t *gray, int w, in
         f->gray = g;
         f->gray_cap = need;
     }
+    f->gray_w = 0; /* not zero outside a region any more (load_gray_region) */
     for (int y = 0; y < h; y++) {
         const uint8_t *src = gray + (size_t)y * stride;
         float *dst = f->gray + (size_t)y * w;
@@ -608,8 +643,8 @@ static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au
  * r->global[0] allows, and its landmarks by CalcShape2D, all into `part`. It reads only
  * r's landmarks and scale, so the parts may be fitted at the same time. */
 static auface_status fit_part(au_clnf_fitter *f, int k, int w, int h,
-                              const au_clnf_fit_result *r, au_clnf_part_result *part,
-                              fit_scratch *ts, au_err *err)
+                              const float *main_landmarks, float main_scale,
+                              au_clnf_part_result *part, fit_scratch *ts, au_err *err)
 {
     const int n = f->slots[0].clnf->pdm.n;
     const clnf_slot *slot = &f->slots[1 + k];
@@ -618,12 +653,12 @@ static auface_status fit_part(au_clnf_fitter *f, int k, int w, int h,
     float locs[2 * AU_PDM_MAX_POINTS] = {0};
     for (int q = 0; q < f->part_pairs[k]; q++) {
         const int im = f->pairs[k][q][0], ip = f->pairs[k][q][1];
-        locs[ip] = r->landmarks[im];
-        locs[ip + np] = r->landmarks[im + n];
+        locs[ip] = main_landmarks[im];
+        locs[ip + np] = main_landmarks[im + n];
     }
     part->n = np;
     au_calc_params(pdm, locs, part->global, part->local);
-    part->used = (double)r->global[0] > PART_SCALE_FACTOR * slot->clnf->scales[0].patch_scaling;
+    part->used = (double)main_scale > PART_SCALE_FACTOR * slot->clnf->scales[0].patch_scaling;
     if (part->used) {
         fit_outcome o;
         auface_status st = fit_slot(f, slot, &slot->params, slot->params.window_sizes_init, w,
@@ -648,7 +683,8 @@ static void part_task(void *arg, int task, int thread)
     fit_scratch *ts = &j->f->threads[thread];
     if (ts->status != AUFACE_OK)
         return; /* this thread's first failure is already recorded */
-    auface_status st = fit_part(j->f, task, j->w, j->h, j->r, &j->r->parts[task], ts, &ts->err);
+    auface_status st = fit_part(j->f, task, j->w, j->h, j->r->landmarks, j->r->global[0],
+                                &j->r->parts[task], ts, &ts->err);
     if (st != AUFACE_OK)
         record_failure(ts, task, st);
 }
@@ -669,7 +705,8 @@ static auface_status refine_with_parts(au_clnf_fitter *f, int w, int h, au_clnf_
         st = first_failure(f, err);
     } else {
         for (int k = 0; k < r->num_parts && st == AUFACE_OK; k++)
-            st = fit_part(f, k, w, h, r, &r->parts[k], &f->threads[0], err);
+            st = fit_part(f, k, w, h, r->landmarks, r->global[0], &r->parts[k], &f->threads[0],
+                          err);
     }
     if (st != AUFACE_OK)
         return st;
@@ -745,6 +782,61 @@ auface_status au_clnf_fit(au_clnf_fitter *f, const uint8_t *gray, int w, int h, 
         (st = load_gray(f, gray, w, h, stride, err)) != AUFACE_OK)
         return st;
     return detect_landmarks(f, w, h, global, local, window_sizes, params, out, err);
+}
+
+/* The float image holds zeros outside `roi` (x0, y0, x1, y1) and the grey values inside;
+ * the buffer is zeroed when (re)allocated and the region is cleared again after use, so
+ * what a fit reads never depends on earlier calls. */
+static auface_status load_gray_region(au_clnf_fitter *f, const uint8_t *gray, int w, int h,
+                                      size_t stride, const int roi[4], au_err *err)
+{
+    const size_t need = (size_t)w * h;
+    if (need > f->gray_cap || f->gray_w != w) {
+        free(f->gray);
+        f->gray_cap = 0;
+        if (!(f->gray = calloc(need, sizeof *f->gray)))
+            return au_fail(err, AUFACE_ERR_NOMEM, "CLNF fit: out of memory for a %d x %d image",
+                           w, h);
+        f->gray_cap = need;
+        f->gray_w = w;
+    }
+    for (int y = roi[1]; y < roi[3]; y++) {
+        const uint8_t *src = gray + (size_t)y * stride;
+        float *dst = f->gray + (size_t)y * w;
+        for (int x = roi[0]; x < roi[2]; x++)
+            dst[x] = (float)src[x];
+    }
+    return AUFACE_OK;
+}
+
+static void clear_gray_region(au_clnf_fitter *f, int w, const int roi[4])
+{
+    for (int y = roi[1]; y < roi[3]; y++)
+        memset(f->gray + (size_t)y * w + roi[0], 0, (size_t)(roi[2] - roi[0]) * sizeof(float));
+}
+
+auface_status au_clnf_fit_part_alone(au_clnf_fitter *f, int part, const uint8_t *gray, int w,
+                                     int h, size_t stride, const int roi[4],
+                                     const float *main_landmarks, float main_scale,
+                                     au_clnf_part_result *out, au_err *err)
+{
+    auface_status st;
+    if (!f || !main_landmarks || !out || part < 0 || part >= f->num_slots - 1)
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF part fit: a required argument is NULL or "
+                       "part %d does not exist", part);
+    const int whole[4] = {0, 0, w, h};
+    if (!roi)
+        roi = whole;
+    if (roi[0] < 0 || roi[1] < 0 || roi[2] > w || roi[3] > h || roi[0] > roi[2] ||
+        roi[1] > roi[3])
+        return au_fail(err, AUFACE_ERR_ARG, "CLNF part fit: region (%d, %d)-(%d, %d) outside "
+                       "the %d x %d image", roi[0], roi[1], roi[2], roi[3], w, h);
+    if ((st = check_image(gray, w, h, stride, err)) != AUFACE_OK ||
+        (st = load_gray_region(f, gray, w, h, stride, roi, err)) != AUFACE_OK)
+        return st;
+    st = fit_part(f, part, w, h, main_landmarks, main_scale, out, &f->threads[0], err);
+    clear_gray_region(f, w, roi);
+    return st;
 }
 
 void au_clnf_init_from_box(const au_clnf_model *model, const float box[4],

@@ -104,6 +104,16 @@ typedef struct au_clnf_fitter au_clnf_fitter;
 auface_status au_clnf_fitter_create(au_clnf_fitter **out, const au_clnf_model *model,
                                     const au_clnf_params *params, au_err *err);
 
+/* A fitter of some part models alone (`parts`: `count` part indices, file order), for 68
+ * landmarks that come from another tracker (GAZE_SPEC §9): only these parts get KDE tables,
+ * and their Σ must be prepared (au_clnf_prepare_sigmas for each scale's init window, e.g.
+ * through au_clnf_prepare_model); the main model is not fitted, so au_clnf_fit and
+ * au_clnf_detect_from_box fail on this fitter, and only au_clnf_fit_part_alone on the named
+ * parts is meaningful. A fitter of both 28-point eyes holds ≈ 0.2 MB. Errors: as
+ * au_clnf_fitter_create, AUFACE_ERR_ARG for a part index out of range. */
+auface_status au_clnf_part_fitter_create(au_clnf_fitter **out, const au_clnf_model *model,
+                                         const int *parts, int count, au_err *err);
+
 /* Frees the fitter; NULL is a no-op. */
 void au_clnf_fitter_free(au_clnf_fitter *f);
 
@@ -164,6 +174,21 @@ typedef struct au_clnf_fit_result {
 auface_status au_clnf_fit(au_clnf_fitter *f, const uint8_t *gray, int w, int h, size_t stride,
                           float global[6], float *local, const int *window_sizes,
                           const au_clnf_params *params, au_clnf_fit_result *out, au_err *err);
+
+/* CLNF::DetectLandmarks' refinement (§6.5 steps 1–3) of one part (index `part`, file order)
+ * alone, from 68 main landmarks (planar) and the main scale s, on the 8-bit grey image:
+ * the part is initialised by PDM::CalcParams from the main points it maps and fitted when
+ * main_scale > 0.9 × its first patch scale; out->landmarks = CalcShape2D. The part has no
+ * memory: the same inputs give the same result.
+ *   roi: (x0, y0, x1, y1), the only pixels of `gray` read (the rest of the image is taken
+ *        as 0); NULL = the whole image. A region that holds every patch window of the fit
+ *        gives the whole image's result to the bit, in the same coordinates.
+ * Errors: AUFACE_ERR_ARG (NULL, empty image, a region outside it, no such part, a part the
+ * fitter has no tables for), AUFACE_ERR_NOMEM. */
+auface_status au_clnf_fit_part_alone(au_clnf_fitter *f, int part, const uint8_t *gray, int w,
+                                     int h, size_t stride, const int roi[4],
+                                     const float *main_landmarks, float main_scale,
+                                     au_clnf_part_result *out, au_err *err);
 
 /* PDM::CalcParams(global, box, p = 0, rotation) for the main model: p = 0 (all
  * pdm->m entries of `local`) and the global parameters that fit the rotated mean shape

@@ -38,7 +38,24 @@ struct au_clnf_tracker {
     float global[6];
     float local[AU_PDM_MAX_MODES];
     float landmarks[2 * AU_PDM_MAX_POINTS];
+    int have_eyes;            /* the model has both eye parts, at eye_part[0..1] */
+    int eye_part[2];
+    int fitted;               /* a fit ran in this video: t->fit's parts are its state */
 };
+
+int au_clnf_eye_parts(const au_clnf_model *model, int index[2])
+{
+    static const char *const names[2] = {"left_eye_28", "right_eye_28"};
+    for (int e = 0; e < 2; e++) {
+        index[e] = -1;
+        for (int i = 0; i < au_clnf_model_num_parts(model); i++)
+            if (strcmp(au_clnf_model_part_const(model, i)->name, names[e]) == 0)
+                index[e] = i;
+        if (index[e] < 0)
+            return 0;
+    }
+    return 1;
+}
 
 auface_status au_clnf_tracker_create(au_clnf_tracker **out, const au_clnf_model *model,
                                      const au_mtcnn *mtcnn, const au_clnf_params *params,
@@ -51,6 +68,7 @@ auface_status au_clnf_tracker_create(au_clnf_tracker **out, const au_clnf_model 
     t->model = model;
     t->mtcnn = mtcnn;
     t->params = *params;
+    t->have_eyes = au_clnf_eye_parts(model, t->eye_part);
     if (threads < 1)
         threads = 1;
     if (threads > AU_CLNF_TRACKER_MAX_THREADS)
@@ -90,6 +108,7 @@ void au_clnf_tracker_reset(au_clnf_tracker *t)
     t->detection_success = 0;
     t->failures_in_a_row = -1;
     t->certainty = 0.0;
+    t->fitted = 0;
     memset(t->landmarks, 0, sizeof t->landmarks);
     memset(t->local, 0, sizeof t->local);
     memset(t->global, 0, sizeof t->global);
@@ -177,6 +196,7 @@ static auface_status track(au_clnf_tracker *t, int w, int h, au_err *err)
                                    &t->fit, err);
     if (st != AUFACE_OK)
         return st;
+    t->fitted = 1;
     const int ok = validate_and_adopt(t, w, h);
     t->failures_in_a_row = ok ? -1 : t->failures_in_a_row + 1;
     return AUFACE_OK;
@@ -235,6 +255,7 @@ static auface_status redetect(au_clnf_tracker *t, const uint8_t *bgr, int w, int
                                  err);
     if (st != AUFACE_OK)
         return st;
+    t->fitted = 1;
     const int success = validate_and_adopt(t, w, h);
     if (!initial && !success) {
         /* Keep the old track; the certainty stays that of the rejected hypothesis. */
@@ -255,6 +276,21 @@ static int should_detect(const au_clnf_tracker *t)
     if (!t->tracking_initialised)
         return (t->failures_in_a_row + 1) % DETECT_EVERY_UNTRACKED == 0;
     return !t->detection_success && t->failures_in_a_row % REDETECT_EVERY_FAILURES == 0;
+}
+
+/* The eye parts as the last fit left them: the part models are not restored with a
+ * rejected re-detection (CLNF_SPEC §8.2 B.5), so they are always t->fit's. */
+static void current_eyes(const au_clnf_tracker *t, au_eyes *eyes)
+{
+    eyes->valid = t->have_eyes && t->fitted;
+    if (!eyes->valid)
+        return;
+    for (int e = 0; e < 2; e++) {
+        const au_clnf_part_result *part = &t->fit.parts[t->eye_part[e]];
+        memcpy(eyes->global[e], part->global, sizeof eyes->global[e]);
+        memcpy(eyes->local[e], part->local, sizeof eyes->local[e]);
+        memcpy(eyes->landmarks[e], part->landmarks, sizeof eyes->landmarks[e]);
+    }
 }
 
 auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
@@ -287,5 +323,7 @@ auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w
     memcpy(out->landmarks, t->landmarks, sizeof out->landmarks);
     memcpy(out->global, t->global, sizeof out->global);
     memcpy(out->local, t->local, sizeof out->local);
+    out->fitted = t->fitted;
+    current_eyes(t, &out->eyes);
     return AUFACE_OK;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "detect/mtcnn.h"
+#include "face/gaze.h"
 #include "landmark/clnf_fit.h"
 
 /* One frame's outcome, as FeatureExtraction uses it. */
@@ -19,9 +20,15 @@ typedef struct au_clnf_frame {
     int detection_success; /* clnf.detection_success: what the AU stage is told */
     double certainty;      /* detection_certainty: the CSV's confidence */
     int detected;          /* the detector ran on this frame */
+    int fitted;            /* a fit has run in this video (before it, the state is the
+                              reset one: zero landmarks) */
     float landmarks[2 * AU_PDM_MAX_POINTS];
     float global[6];
     float local[AU_PDM_MAX_MODES];
+    /* The eye part models' state (GAZE_SPEC §3, §7): that of the last fit of this video,
+     * including fits whose result the tracker rejected; not valid before the first fit of
+     * the video (OpenFace prints the parts' load-time values there) or without eye parts. */
+    au_eyes eyes;
 } au_clnf_frame;
 
 typedef struct au_clnf_tracker au_clnf_tracker;
@@ -43,6 +50,10 @@ auface_status au_clnf_tracker_create(au_clnf_tracker **out, const au_clnf_model 
                                      const au_mtcnn *mtcnn, const au_clnf_params *params,
                                      int threads, au_err *err);
 void au_clnf_tracker_free(au_clnf_tracker *t);
+
+/* The indices of left_eye_28 and right_eye_28 among the model's parts (file order), or
+ * 0 when the model lacks either (no gaze then, as OpenFace without an eye model). */
+int au_clnf_eye_parts(const au_clnf_model *model, int index[2]);
 
 /* CLNF::Reset: a new video. */
 void au_clnf_tracker_reset(au_clnf_tracker *t);

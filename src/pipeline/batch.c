@@ -53,12 +53,37 @@ int au_batch_is_video_name(const char *name)
     return 0;
 }
 
+int au_batch_is_image_name(const char *name)
+{
+    static const char *const ext[] = {"jpg", "jpeg", "png", "bmp"};
+    const char *dot = strrchr(name, '.');
+    if (!dot || dot == name)
+        return 0;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (strcasecmp(dot + 1, ext[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A single input that is one still image: an image name that is not a folder. */
+static int is_single_image(const char *path)
+{
+    static const char *const ext[] = {"jpe", "dib", "pgm", "ppm", "pnm"};
+    const char *dot = strrchr(path, '.');
+    int image = au_batch_is_image_name(path);
+    for (size_t i = 0; dot && !image && i < sizeof ext / sizeof ext[0]; i++)
+        image = strcasecmp(dot + 1, ext[i]) == 0;
+    struct stat st;
+    return image && !(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 static int compare_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static auface_status add_folder(strlist *l, const char *dir, au_err *err)
+static auface_status add_folder(strlist *l, const char *dir, int (*wanted)(const char *name),
+                                au_err *err)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -67,7 +92,7 @@ static auface_status add_folder(strlist *l, const char *dir, au_err *err)
     struct dirent *e;
     int ok = 1;
     while (ok && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || !au_batch_is_video_name(e->d_name))
+        if (e->d_name[0] == '.' || !wanted(e->d_name))
             continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -159,10 +184,14 @@ static int file_exists(const char *path)
 
 static auface_status name_outputs(const au_batch_options *opt, au_batch_item *it, au_err *err)
 {
+    if (opt->tracked && it->image)
+        return au_fail(err, AUFACE_ERR_ARG, "%s: --tracked draws on a video or a folder of "
+                       "images, not on a still image", it->input);
     if (opt->output) {
         it->csv = strdup(opt->output);
         it->hog = opt->hog ? strdup(opt->hog) : NULL;
         it->aligned = opt->aligned ? strdup(opt->aligned) : NULL;
+        it->tracked = opt->tracked ? strdup(opt->tracked) : NULL;
     } else {
         const char *dir = opt->out_dir ? opt->out_dir : "processed";
         char *name = stem(it->input);
@@ -173,12 +202,19 @@ static auface_status name_outputs(const au_batch_options *opt, au_batch_item *it
         it->aligned = opt->aligned           ? strdup(opt->aligned)
                       : opt->write_aligned ? joined(dir, name, "_aligned")
                                            : NULL;
+        /* still images get no annotated video (nor wait for one to count as done) */
+        it->tracked = opt->tracked                      ? strdup(opt->tracked)
+                      : opt->write_tracked && !it->image ? joined(dir, name, "_tracked.mp4")
+                                                         : NULL;
         free(name);
     }
     if (!it->csv)
         return au_fail(err, AUFACE_ERR_NOMEM, "out of memory");
-    it->complete = !opt->overwrite && file_exists(it->csv) &&
-                   (!it->hog || file_exists(it->hog));
+    /* --output names the file to write, and replaces it as OpenFace does; skipping what
+     * exists is for --out-dir batches, so that they resume. */
+    it->complete = !opt->output && !opt->overwrite && file_exists(it->csv) &&
+                   (!it->hog || file_exists(it->hog)) &&
+                   (!it->tracked || file_exists(it->tracked));
     return AUFACE_OK;
 }
 
@@ -194,20 +230,31 @@ static auface_status check_unique_outputs(const au_batch *b, au_err *err)
     return AUFACE_OK;
 }
 
-static auface_status gather_inputs(const au_batch_options *opt, strlist *all, au_err *err)
+/* The inputs in order: --video, --video-dir, --video-list, then the image-mode inputs from
+ * *first_image on. */
+static auface_status gather_inputs(const au_batch_options *opt, strlist *all, int *first_image,
+                                   au_err *err)
 {
     for (int i = 0; i < opt->n_videos; i++)
         if (!strlist_add(all, opt->videos[i]))
             return au_fail(err, AUFACE_ERR_NOMEM, "out of memory");
     auface_status st = AUFACE_OK;
-    if (opt->video_dir && (st = add_folder(all, opt->video_dir, err)) != AUFACE_OK)
+    if (opt->video_dir &&
+        (st = add_folder(all, opt->video_dir, au_batch_is_video_name, err)) != AUFACE_OK)
         return st;
     if (opt->video_list && (st = add_list(all, opt->video_list, err)) != AUFACE_OK)
+        return st;
+    *first_image = all->n;
+    if (opt->images_dir &&
+        (st = add_folder(all, opt->images_dir, au_batch_is_image_name, err)) != AUFACE_OK)
+        return st;
+    if (opt->image_list && (st = add_list(all, opt->image_list, err)) != AUFACE_OK)
         return st;
     if (all->n == 0)
         return au_fail(err, AUFACE_ERR_ARG, "no input: %s",
                        opt->video_dir    ? "the folder holds no video files"
-                       : opt->video_list ? "the list names no file"
+                       : opt->images_dir ? "the folder holds no image files"
+                       : opt->video_list || opt->image_list ? "the list names no file"
                                          : "give --video, --video-dir or --video-list");
     if (opt->output && all->n > 1)
         return au_fail(err, AUFACE_ERR_ARG, "--output names one file but there are %d inputs: "
@@ -215,6 +262,9 @@ static auface_status gather_inputs(const au_batch_options *opt, strlist *all, au
     if ((opt->hog || opt->aligned) && all->n > 1)
         return au_fail(err, AUFACE_ERR_ARG, "--hog/--aligned name one output but there are %d "
                        "inputs: use --write-hog/--write-aligned with --out-dir", all->n);
+    if (opt->tracked && all->n > 1)
+        return au_fail(err, AUFACE_ERR_ARG, "--tracked names one video but there are %d "
+                       "inputs: use --write-tracked with --out-dir", all->n);
     return AUFACE_OK;
 }
 
@@ -232,6 +282,7 @@ static void keep_shard(au_batch *b, int index, int count)
             free(it.csv);
             free(it.hog);
             free(it.aligned);
+            free(it.tracked);
         }
     }
     b->count = kept;
@@ -245,7 +296,8 @@ auface_status au_batch_plan(const au_batch_options *opt, au_batch *out, au_err *
         return au_fail(err, AUFACE_ERR_ARG, "shard %d/%d: the index must be in 0..%d",
                        opt->shard_index, opt->shard_count, opt->shard_count - 1);
     strlist all = {0};
-    auface_status st = gather_inputs(opt, &all, err);
+    int first_image = 0;
+    auface_status st = gather_inputs(opt, &all, &first_image, err);
     if (st == AUFACE_OK && !(out->items = calloc((size_t)all.n, sizeof *out->items)))
         st = au_fail(err, AUFACE_ERR_NOMEM, "out of memory");
     out->total_inputs = all.n;
@@ -253,6 +305,7 @@ auface_status au_batch_plan(const au_batch_options *opt, au_batch *out, au_err *
         au_batch_item *it = &out->items[out->count++];
         it->input = all.v[i];
         all.v[i] = NULL;
+        it->image = i >= first_image || is_single_image(it->input);
         st = name_outputs(opt, it, err);
     }
     strlist_free(&all);
@@ -272,7 +325,20 @@ void au_batch_free(au_batch *b)
         free(b->items[i].csv);
         free(b->items[i].hog);
         free(b->items[i].aligned);
+        free(b->items[i].tracked);
     }
     free(b->items);
     memset(b, 0, sizeof *b);
+}
+
+char *au_batch_partial_name(const char *csv)
+{
+    size_t n = strlen(csv);
+    if (n > 4 && strcmp(csv + n - 4, ".csv") == 0)
+        n -= 4;
+    size_t cap = n + sizeof ".partial.csv";
+    char *s = malloc(cap);
+    if (s)
+        snprintf(s, cap, "%.*s.partial.csv", (int)n, csv);
+    return s;
 }

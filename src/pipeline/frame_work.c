@@ -7,7 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "face/calcparams.h"
+
 struct au_worker {
+    au_worker_options opt;
+    const au_pdm *eye_pdms[2];    /* left_eye_28, right_eye_28 (with opt.eye_model) */
+    au_eye_fitter *eye_fitter;    /* with opt.eye_model */
     au_face_extractor extractor;
     au_retinaface *retinaface;
     au_yunet *yunet;
@@ -81,11 +86,29 @@ void au_worker_destroy(au_worker *w)
 {
     if (!w)
         return;
+    au_eye_fitter_free(w->eye_fitter);
     au_pfld_destroy(w->pfld);
     au_retinaface_destroy(w->retinaface);
     au_yunet_destroy(w->yunet);
     au_face_extractor_release(&w->extractor);
     free(w);
+}
+
+auface_status au_worker_set_options(au_worker *w, const au_worker_options *opt, au_err *err)
+{
+    au_eye_fitter_free(w->eye_fitter);
+    w->eye_fitter = NULL;
+    w->opt = *opt;
+    if (!opt->eye_model)
+        return AUFACE_OK;
+    if (!au_eye_part_pdms(opt->eye_model, w->eye_pdms)) {
+        w->opt.eye_model = NULL;
+        return au_fail(err, AUFACE_ERR_UNSUPPORTED, "the CLNF model set has no eye parts");
+    }
+    auface_status st = au_eye_fitter_create(&w->eye_fitter, opt->eye_model, err);
+    if (st != AUFACE_OK)
+        w->opt.eye_model = NULL;
+    return st;
 }
 
 void au_worker_reset(au_worker *w)
@@ -98,8 +121,8 @@ static auface_status own_landmarks(au_worker *w, const au_frame_input *in, au_fr
                                    au_track_result *track, au_err *err)
 {
     double t0 = au_now_seconds();
-    auface_status st = au_tracker_step(&w->tracker, in->bgr, in->width, in->height, in->stride,
-                                       in->index, track, err);
+    auface_status st = au_tracker_step_anchored(&w->tracker, in->bgr, in->width, in->height,
+                                                in->stride, in->index, &in->anchor, track, err);
     double spent = au_now_seconds() - t0;
     /* The tracker's time is landmarks and their fit, plus the detector when it ran; the
      * split is approximate but tells where the time goes. */
@@ -119,8 +142,57 @@ static void use_tracker_params(au_worker *w, const au_frame_input *in, au_camera
     au_face_features *f = &out->features;
     memcpy(f->global, in->tracker_global, sizeof f->global);
     memcpy(f->local, in->tracker_local, sizeof(float) * (size_t)pdm->m);
+    if (!in->tracker_fitted) {
+        /* Before the tracker's first fit OpenFace solves the pose from 68 zero points and
+         * back-projects them (values without meaning): written as zeros. */
+        memset(f->pose, 0, sizeof f->pose);
+        memset(f->landmarks3d, 0, sizeof f->landmarks3d);
+        return;
+    }
     au_head_pose(pdm, f->global, f->local, out->landmarks, cam, f->pose);
     au_landmarks_3d(pdm, f->global, f->local, out->landmarks, cam, f->landmarks3d);
+}
+
+/* Eye points given without their PDM parameters (a landmark file): each eye's parameters
+ * by PDM::CalcParams on its 28 points, for GetShape. Not valid when an eye has no point. */
+static void eye_params_from_points(const au_worker *w, au_eyes *eyes)
+{
+    for (int e = 0; e < 2 && eyes->valid; e++)
+        eyes->valid = au_calc_params(w->eye_pdms[e], eyes->landmarks[e], eyes->global[e],
+                                     eyes->local[e]) > 0;
+}
+
+/* The eye landmarks and gaze of the frame into out (GAZE_SPEC §3–§7, §9): from the
+ * tracker's eye parts, from given eye points, or fitted here from the 68 landmarks; gaze
+ * only on frames with success = 1. */
+static auface_status eyes_and_gaze(au_worker *w, const au_frame_input *in, au_camera cam,
+                                   au_frame_output *out, au_err *err)
+{
+    memset(out->gaze, 0, sizeof out->gaze);
+    memset(out->eye2d, 0, sizeof out->eye2d);
+    memset(out->eye3d, 0, sizeof out->eye3d);
+    if (!w->opt.eye_model)
+        return AUFACE_OK;
+    const au_face_features *f = &out->features;
+    au_eyes eyes = in->eyes;
+    if (in->eye_source == AU_EYE_SOURCE_POINTS) {
+        eye_params_from_points(w, &eyes);
+    } else if (in->eye_source == AU_EYE_SOURCE_FIT) {
+        eyes.valid = 0;
+        if (out->success && f->global[0] > 0) {
+            auface_status st = au_eye_fitter_fit(w->eye_fitter, in->bgr, in->width, in->height,
+                                                 in->stride, out->landmarks, f->global[0],
+                                                 &eyes, err);
+            if (st != AUFACE_OK)
+                return st;
+        }
+    }
+    au_eyes_landmarks(&eyes, w->eye_pdms, cam, out->eye2d, out->eye3d);
+    if (out->success && eyes.valid) {
+        const float rot[3] = {(float)f->pose[3], (float)f->pose[4], (float)f->pose[5]};
+        au_gaze_estimate(out->eye3d, f->landmarks3d, w->extractor.pdm->n, rot, out->gaze);
+    }
+    return AUFACE_OK;
 }
 
 auface_status au_worker_process(au_worker *w, const au_frame_input *in, au_frame_output *out,
@@ -146,7 +218,8 @@ auface_status au_worker_process(au_worker *w, const au_frame_input *in, au_frame
     } else {
         return au_fail(err, AUFACE_ERR_INTERNAL, "frame %ld: no landmark source", in->index + 1);
     }
-    au_camera cam = au_camera_default(in->width, in->height);
+    au_camera cam = au_camera_for_frame(w->opt.fx, w->opt.fy, w->opt.cx, w->opt.cy, in->width,
+                                        in->height);
     au_face_extract_timed(&w->extractor, in->bgr, in->width, in->height, in->stride,
                           out->landmarks, au_success, fit_global, fit_local, cam,
                           &out->features, w->times.seconds + AU_STAGE_CALCPARAMS,
@@ -154,7 +227,22 @@ auface_status au_worker_process(au_worker *w, const au_frame_input *in, au_frame
     out->features.success = au_success;
     if (in->have_tracker_params)
         use_tracker_params(w, in, cam, out);
-    return AUFACE_OK;
+    double t0 = au_now_seconds();
+    auface_status st = eyes_and_gaze(w, in, cam, out, err);
+    w->times.seconds[AU_STAGE_LANDMARKS] += au_now_seconds() - t0;
+    return st;
+}
+
+void au_frame_input_set_eye_points(au_frame_input *in, const float *eyes112)
+{
+    const int n = AU_EYE_PART_POINTS;
+    in->eye_source = AU_EYE_SOURCE_POINTS;
+    in->eyes.valid = 1;
+    for (int e = 0; e < 2; e++)
+        for (int i = 0; i < n; i++) {
+            in->eyes.landmarks[e][i] = eyes112[e * n + i];
+            in->eyes.landmarks[e][n + i] = eyes112[AU_EYES_POINTS + e * n + i];
+        }
 }
 
 void au_frame_input_from_clnf(au_frame_input *in, const au_clnf_frame *cf)
@@ -167,6 +255,9 @@ void au_frame_input_from_clnf(au_frame_input *in, const au_clnf_frame *cf)
     in->have_tracker_params = 1;
     memcpy(in->tracker_global, cf->global, sizeof in->tracker_global);
     memcpy(in->tracker_local, cf->local, sizeof in->tracker_local);
+    in->tracker_fitted = cf->fitted;
+    in->eye_source = AU_EYE_SOURCE_STATE;
+    in->eyes = cf->eyes;
 }
 
 void au_worker_take_times(au_worker *w, au_stage_times *add_to)

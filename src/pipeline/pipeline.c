@@ -4,6 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/c_locale.h"
+#include "common/cpu_count.h"
+#include "pipeline/image_job.h"
 #include "pipeline/models_dir.h"
 #include "pipeline/tracker.h"
 #include "pipeline/pipeline_internal.h"
@@ -100,10 +103,11 @@ static auface_status find_models_dir(auface_pipeline *p, const char *explicit_di
     return st;
 }
 
-static int online_cpus(void)
+/* Workers when the configuration leaves it open: the CPUs this process may use (affinity
+ * mask and cgroup quota, see common/cpu_count.h), at most 256. */
+static int default_workers(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+    return au_usable_cpus(256);
 }
 
 static void destroy_workers(auface_pipeline *p)
@@ -115,12 +119,58 @@ static void destroy_workers(auface_pipeline *p)
     p->num_workers = 0;
 }
 
-auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks)
+/* The eye parts for gaze (GAZE_SPEC §9): the CLNF tracker's model in CLNF mode, otherwise
+ * the CLNF model set loaded for its eye parts alone. Without a model folder there is no eye
+ * model and, as in OpenFace, no gaze. */
+static auface_status load_eye_model(auface_pipeline *p)
 {
-    if (p->workers && (p->workers_own_landmarks || !own_landmarks))
+    p->gaze = 0;
+    if (!(p->cfg.outputs & AUFACE_OUT_GAZE))
         return AUFACE_OK;
+    if (!p->clnf_model) {
+        if (!p->models_dir[0])
+            return AUFACE_OK;
+        char path[4300];
+        snprintf(path, sizeof path, "%s/openface/model/main_clnf_general.txt", p->models_dir);
+        auface_status st = au_clnf_model_load(&p->clnf_model, path, &p->err);
+        if (st != AUFACE_OK)
+            return st;
+    }
+    int part[2];
+    if (!au_clnf_eye_parts(p->clnf_model, part))
+        return AUFACE_OK;
+    auface_status st = au_eye_parts_prepare(p->clnf_model, &p->err);
+    p->gaze = st == AUFACE_OK;
+    return st;
+}
+
+unsigned au_pipeline_outputs(const auface_pipeline *p)
+{
+    return p->gaze ? p->cfg.outputs : p->cfg.outputs & ~(unsigned)AUFACE_OUT_GAZE;
+}
+
+/* Intrinsics and eye model of every worker. */
+static auface_status configure_workers(auface_pipeline *p)
+{
+    au_worker_options opt = {p->cfg.fx, p->cfg.fy, p->cfg.cx, p->cfg.cy,
+                             p->gaze ? p->clnf_model : NULL};
+    for (int i = 0; i < p->num_workers; i++) {
+        auface_status st = au_worker_set_options(p->workers[i], &opt, &p->err);
+        if (st != AUFACE_OK)
+            return st;
+    }
+    return AUFACE_OK;
+}
+
+auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks, int count)
+{
+    int n = count > 0 ? count : p->cfg.workers > 0 ? p->cfg.workers : default_workers();
+    if (p->workers && p->num_workers >= n && (p->workers_own_landmarks || !own_landmarks))
+        return AUFACE_OK;
+    auface_status est = load_eye_model(p);
+    if (est != AUFACE_OK)
+        return est;
     destroy_workers(p);
-    int n = p->cfg.workers > 0 ? p->cfg.workers : online_cpus();
     if (!(p->workers = calloc((size_t)n, sizeof *p->workers)))
         return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for %d workers", n);
     au_tracker_config tc = {p->cfg.detect_interval, AU_TRACK_MIN_CONFIDENCE};
@@ -138,7 +188,20 @@ auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks)
         p->num_workers = i + 1;
     }
     p->workers_own_landmarks = own_landmarks;
-    return AUFACE_OK;
+    return configure_workers(p);
+}
+
+size_t au_pipeline_frame_budget(const auface_pipeline *p)
+{
+    const size_t mib = (size_t)1 << 20;
+    if (p->cfg.max_memory_mb > 0)
+        return (size_t)p->cfg.max_memory_mb * mib;
+    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+    size_t quarter_ram = pages > 0 && page_size > 0
+                             ? (size_t)pages / 4 * (size_t)page_size
+                             : (size_t)AU_DEFAULT_MAX_MEMORY_MB * mib;
+    size_t cap = (size_t)AU_DEFAULT_MAX_MEMORY_MB * mib;
+    return quarter_ram < cap ? quarter_ram : cap;
 }
 
 int au_pipeline_ring_size(const auface_pipeline *p)
@@ -147,7 +210,7 @@ int au_pipeline_ring_size(const auface_pipeline *p)
     return p->cfg.batch_size > need ? p->cfg.batch_size : need;
 }
 
-auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline **out)
+static auface_status create_pipeline(const auface_config *cfg, auface_pipeline **out)
 {
     if (!out)
         return AUFACE_ERR_ARG;
@@ -169,14 +232,23 @@ auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline *
                        ? "CLNF landmarks start from OpenFace's MTCNN detector only"
                        : "the MTCNN detector goes with CLNF landmarks; PFLD uses RetinaFace "
                          "or YuNet");
+    if (clnf && p->cfg.max_faces > 1)
+        return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED, "several faces (max_faces %d) are "
+                       "followed with PFLD landmarks only, not yet with CLNF",
+                       p->cfg.max_faces);
+    if (p->cfg.max_faces < 0)
+        return au_fail(&p->err, AUFACE_ERR_ARG, "invalid configuration: max_faces %d",
+                       p->cfg.max_faces);
     if (p->cfg.detect_interval < 1 || p->cfg.workers < 0 || p->cfg.batch_size < 1 ||
+        p->cfg.max_memory_mb < 0 ||
         (p->cfg.landmarks != AUFACE_LANDMARKS_PFLD && !clnf) ||
         (p->cfg.detector != AUFACE_DETECTOR_RETINAFACE &&
          p->cfg.detector != AUFACE_DETECTOR_YUNET && p->cfg.detector != AUFACE_DETECTOR_MTCNN) ||
         p->cfg.outputs == 0 || (p->cfg.outputs & ~(unsigned)AUFACE_OUT_ALL))
         return au_fail(&p->err, AUFACE_ERR_ARG, "invalid configuration: detect_interval %d, "
-                       "workers %d, batch_size %d, outputs 0x%x", p->cfg.detect_interval,
-                       p->cfg.workers, p->cfg.batch_size, p->cfg.outputs);
+                       "workers %d, batch_size %d, max_memory_mb %d, outputs 0x%x",
+                       p->cfg.detect_interval, p->cfg.workers, p->cfg.batch_size,
+                       p->cfg.max_memory_mb, p->cfg.outputs);
     auface_status st = copy_model_files(p, cfg);
     if (st == AUFACE_OK)
         st = find_models_dir(p, cfg->models_dir);
@@ -191,6 +263,15 @@ auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline *
     if (st != AUFACE_OK)
         return st;
     return load_face_models(p);
+}
+
+auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline **out)
+{
+    au_c_locale_scope numbers; /* text models use '.' decimals whatever the caller's locale */
+    au_c_locale_enter(&numbers);
+    auface_status st = create_pipeline(cfg, out);
+    au_c_locale_leave(&numbers);
+    return st;
 }
 
 /* Loads a network from its explicit path, or from `rel` inside the model folder. */
@@ -217,7 +298,9 @@ static auface_status load_clnf(auface_pipeline *p)
                        "(openface/model/main_clnf_general.txt): none was found");
     au_clnf_params_default(&p->clnf_params);
     snprintf(path, sizeof path, "%s/openface/model/main_clnf_general.txt", p->models_dir);
-    auface_status st = au_clnf_model_load(&p->clnf_model, path, &p->err);
+    /* the model may be loaded already, for its eye parts (load_eye_model) */
+    auface_status st = p->clnf_model ? AUFACE_OK
+                                     : au_clnf_model_load(&p->clnf_model, path, &p->err);
     if (st == AUFACE_OK)
         st = au_clnf_prepare_model(p->clnf_model, &p->clnf_params, &p->err);
     snprintf(path, sizeof path, "%s/openface/model/mtcnn_detector", p->models_dir);
@@ -226,7 +309,7 @@ static auface_status load_clnf(auface_pipeline *p)
     if (st == AUFACE_OK)
         st = au_clnf_tracker_create(&p->clnf_tracker, p->clnf_model, p->mtcnn,
                                     &p->clnf_params,
-                                    p->cfg.workers > 0 ? p->cfg.workers : online_cpus(),
+                                    p->cfg.workers > 0 ? p->cfg.workers : default_workers(),
                                     &p->err);
     return st;
 }
@@ -252,6 +335,7 @@ void auface_pipeline_destroy(auface_pipeline *p)
     if (!p)
         return;
     au_stream_free(p->stream);
+    au_image_mode_free(p->image_mode);
     au_clnf_tracker_free(p->clnf_tracker);
     au_mtcnn_free(p->mtcnn);
     au_clnf_model_free(p->clnf_model);

@@ -29,14 +29,34 @@ struct auface_pipeline {
     au_clnf_params clnf_params;
     au_mtcnn *mtcnn;
     au_clnf_tracker *clnf_tracker;
+    /* Gaze output (cfg.outputs has AUFACE_OUT_GAZE and the model set has eye parts; the
+     * eye parts come from clnf_model, loaded for them alone in the other modes). */
+    int gaze;
     /* Workers with their scratch and network runtimes, made on first use. */
     au_worker **workers;
     int num_workers;
     int workers_own_landmarks;
     /* The frame-by-frame stream (auface_process_frame), made on first use. */
     struct au_stream *stream;
+    /* Still images (auface_process_image[s]): static AU models and image workers, made on
+     * first use (pipeline/image_job.h). */
+    struct au_image_mode *image_mode;
     au_err err;
 };
+
+/* One face of a multi-face job, replayed through the single-face job (pipeline/multi_face.h):
+ * its landmarks come from the spool of pass 1, the frames before `first_frame` are decoded
+ * and skipped, the run ends after its last frame, and its rows carry `face_id`. */
+struct au_track_spool;
+typedef struct au_face_replay {
+    struct au_track_spool *spool;
+    int face_id;
+    long first_frame;
+} au_face_replay;
+
+/* auface_process_video for one face of a multi-face job (no progress callback). */
+auface_status au_process_face_replay(auface_pipeline *p, const auface_job *job,
+                                     const au_face_replay *face, auface_summary *summary);
 
 /* Frees the stream state (auface_pipeline_destroy). */
 void au_stream_free(struct au_stream *s);
@@ -44,9 +64,20 @@ void au_stream_free(struct au_stream *s);
 /* Loads the detector and landmark networks if not yet loaded. */
 auface_status au_pipeline_load_landmarker(auface_pipeline *p);
 
-/* Makes the workers (cfg.workers of them), with network runtimes when own_landmarks (PFLD
- * tracking on the workers). */
-auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks);
+/* Makes at least `count` workers (0: cfg.workers, or the usable CPUs when that is 0), with
+ * network runtimes when own_landmarks (PFLD tracking on the workers). Workers made before
+ * are kept when there are enough of them: a stream needs one, a video job its count. */
+auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks, int count);
+
+/* The default of auface_config.max_memory_mb's cap (MiB); RAM / 4 when that is less. */
+#define AU_DEFAULT_MAX_MEMORY_MB 2048
+
+/* Bytes the frames in flight may take (cfg.max_memory_mb, or its default). */
+size_t au_pipeline_frame_budget(const auface_pipeline *p);
+
+/* The output groups a job writes: cfg.outputs without gaze when the model set has no eye
+ * parts (OpenFace then leaves the gaze block out). Valid after au_pipeline_prepare_workers. */
+unsigned au_pipeline_outputs(const auface_pipeline *p);
 
 /* Frame slots the scheduler may fill: at least batch_size, and enough for every worker to
  * hold a chunk while the one before it finishes. */

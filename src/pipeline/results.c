@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/c_locale.h"
 #include "io/atomic_file.h"
 
 auface_status au_results_create(auface_results **out, const au_csv_schema *schema,
@@ -91,6 +92,8 @@ auface_status auface_results_write_csv(const auface_results *r, const char *path
     if (!r || !path) {
         st = au_fail(&err, AUFACE_ERR_ARG, "auface_results_write_csv: results or path is NULL");
     } else {
+        au_c_locale_scope numbers; /* '.' decimals whatever the caller's locale */
+        au_c_locale_enter(&numbers);
         au_atomic_file af;
         FILE *f = au_atomic_open(&af, path, &err);
         if (!f) {
@@ -110,6 +113,7 @@ auface_status auface_results_write_csv(const auface_results *r, const char *path
                 st = au_atomic_commit(&af, &err);
             }
         }
+        au_c_locale_leave(&numbers);
     }
     if (errbuf && errbuf_size > 0)
         snprintf(errbuf, errbuf_size, "%s", st == AUFACE_OK ? "" : err.msg);

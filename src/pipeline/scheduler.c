@@ -1,8 +1,11 @@
 #include "pipeline/scheduler.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/c_locale.h"
 
 enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_WORKING, SLOT_DONE };
 
@@ -20,30 +23,45 @@ typedef struct run {
     pthread_cond_t changed;
     slot *slots;
     int nslots;
-    long frames_read;
+    int usable;                /* slots that may be filled at once (the memory budget) */
+    size_t slot_bytes;         /* one filled slot: the largest frame so far and its result */
+    long first;                /* index of the first frame read, -1 until known */
+    long frames_read;          /* frames first .. first + frames_read − 1 were read */
     int read_done;
-    long next_chunk;
-    int abort;
-    auface_status status;      /* first error */
+    long next_chunk;           /* -1 until the first frame tells where chunks start */
+    /* The first failure in frame order: frames from stop_at on are neither read, processed
+     * nor consumed; status is its error (AUFACE_OK for a stop request or none). */
+    long stop_at;
+    auface_status status;
     au_err err;
+    int consumer_gone;         /* the consumer returned: every thread leaves */
     double decode_seconds;
 } run;
 
-/* Records the first error. Caller holds the lock. */
-static void record_error_locked(run *r, auface_status st, const au_err *err)
+int au_schedule_slots_within(int ring, size_t max_bytes, size_t slot_bytes)
 {
-    if (r->status == AUFACE_OK && st != AUFACE_OK) {
-        r->status = st;
-        if (err)
-            r->err = *err;
-    }
+    if (ring < 1)
+        return 1;
+    if (max_bytes == 0 || slot_bytes == 0)
+        return ring;
+    size_t fit = max_bytes / slot_bytes;
+    return fit < 1 ? 1 : fit < (size_t)ring ? (int)fit : ring;
 }
 
-/* Records the first error and makes every thread stop. Caller holds the lock. */
-static void fail_locked(run *r, auface_status st, const au_err *err)
+/* Records a failure (or, with AUFACE_OK, a stop) at frame `frame` unless one at an earlier
+ * frame is known; `wins_tie` for the consumer, which in the sequential order acts on frame
+ * n − 1 before anyone reads or processes frame n. Caller holds the lock. */
+static void stop_at_frame_locked(run *r, long frame, int wins_tie, auface_status st,
+                                 const au_err *err)
 {
-    record_error_locked(r, st, err);
-    r->abort = 1;
+    if (frame > r->stop_at || (frame == r->stop_at && !wins_tie))
+        return;
+    r->stop_at = frame;
+    r->status = st;
+    if (err && st != AUFACE_OK)
+        r->err = *err;
+    else
+        au_err_clear(&r->err);
     pthread_cond_broadcast(&r->changed);
 }
 
@@ -55,70 +73,115 @@ static slot *find_slot(run *r, long index, enum slot_state state)
     return NULL;
 }
 
+/* One past the index of the last frame read. */
+static long read_end(const run *r)
+{
+    return r->first < 0 ? 0 : r->first + r->frames_read;
+}
+
+/* Waits until the first frame's index is known; 0 when the run has no frame (or the
+ * consumer left). Caller holds the lock. */
+static int wait_for_first_frame(run *r)
+{
+    while (r->first < 0 && !r->read_done && !r->consumer_gone)
+        pthread_cond_wait(&r->changed, &r->mu);
+    return r->first >= 0 && !r->consumer_gone;
+}
+
+/* A free slot among those the budget allows; only the first `usable` slots are ever
+ * filled, so the others never hold pixels. */
 static slot *free_slot(run *r)
 {
-    for (int i = 0; i < r->nslots; i++)
+    for (int i = 0; i < r->usable && i < r->nslots; i++)
         if (r->slots[i].state == SLOT_FREE)
             return &r->slots[i];
     return NULL;
 }
 
+/* After a frame was read into `sl`: the budget in slots, from the largest frame so far. */
+static void update_budget_locked(run *r, const slot *sl)
+{
+    size_t bytes = sl->capacity + sizeof *sl->out;
+    if (bytes > r->slot_bytes) {
+        r->slot_bytes = bytes;
+        r->usable = au_schedule_slots_within(r->nslots, r->s->max_bytes, bytes);
+    }
+}
+
+/* Waits for a slot the reader may fill; NULL when it should stop. Caller holds the lock. */
+static slot *wait_for_free_slot(run *r)
+{
+    for (;;) {
+        if (r->consumer_gone || read_end(r) >= r->stop_at)
+            return NULL;
+        slot *sl = free_slot(r);
+        if (sl)
+            return sl;
+        pthread_cond_wait(&r->changed, &r->mu);
+    }
+}
+
 static void *reader_main(void *arg)
 {
     run *r = arg;
+    au_c_locale_scope numbers; /* a new thread starts in the global locale */
+    au_c_locale_enter(&numbers);
     au_err err;
     au_err_clear(&err);
-    for (;;) {
-        pthread_mutex_lock(&r->mu);
-        slot *sl;
-        while (!r->abort && !(sl = free_slot(r)))
-            pthread_cond_wait(&r->changed, &r->mu);
-        if (r->abort) {
-            pthread_mutex_unlock(&r->mu);
-            break;
-        }
+    pthread_mutex_lock(&r->mu);
+    slot *sl;
+    while ((sl = wait_for_free_slot(r))) {
         sl->state = SLOT_FILLING;
         pthread_mutex_unlock(&r->mu);
 
+        /* A slot gets its result buffer when first filled: the ring may be far larger
+         * than the budget lets the run use. */
+        if (!sl->out && !(sl->out = malloc(sizeof *sl->out))) {
+            pthread_mutex_lock(&r->mu);
+            sl->state = SLOT_FREE;
+            au_fail(&err, AUFACE_ERR_NOMEM, "out of memory for a frame result");
+            stop_at_frame_locked(r, read_end(r), 0, AUFACE_ERR_NOMEM, &err);
+            break;
+        }
         double t0 = au_now_seconds();
         int got = r->s->read(r->s->read_user, &sl->in, &sl->pixels, &sl->capacity, &err);
         r->decode_seconds += au_now_seconds() - t0;
 
         pthread_mutex_lock(&r->mu);
-        if (got > 0) {
-            sl->state = SLOT_READY;
-            r->frames_read++;
-        } else {
+        if (got <= 0) {
             sl->state = SLOT_FREE;
-            r->read_done = 1;
             /* A read error ends the video: the frames read before it are still
              * processed and consumed, then the error is reported. */
             if (got < 0)
-                record_error_locked(r, err.status ? err.status : AUFACE_ERR_VIDEO, &err);
-        }
-        pthread_cond_broadcast(&r->changed);
-        pthread_mutex_unlock(&r->mu);
-        if (got <= 0)
+                stop_at_frame_locked(r, read_end(r), 0,
+                                     err.status ? err.status : AUFACE_ERR_VIDEO, &err);
             break;
+        }
+        sl->state = SLOT_READY;
+        if (r->first < 0) /* frames are numbered on from the first (not always 0) */
+            r->first = sl->in.index;
+        r->frames_read++;
+        update_budget_locked(r, sl);
+        pthread_cond_broadcast(&r->changed);
     }
-    pthread_mutex_lock(&r->mu);
     r->read_done = 1;
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->mu);
+    au_c_locale_leave(&numbers);
     return NULL;
 }
 
-/* Waits for frame `index` to be READY; NULL when the video ended before it or the run
- * aborted. Caller holds the lock. */
+/* Waits for frame `index` to be READY; NULL when the video ended before it, the run stops
+ * before it, or the consumer left. Caller holds the lock. */
 static slot *wait_for_frame(run *r, long index)
 {
     for (;;) {
-        if (r->abort)
+        if (r->consumer_gone || index >= r->stop_at)
             return NULL;
         slot *sl = find_slot(r, index, SLOT_READY);
         if (sl)
             return sl;
-        if (r->read_done && index >= r->frames_read)
+        if (r->read_done && index >= read_end(r))
             return NULL;
         pthread_cond_wait(&r->changed, &r->mu);
     }
@@ -129,42 +192,82 @@ typedef struct worker_arg {
     au_worker *w;
 } worker_arg;
 
+/* Processes the frames of chunk `c`; 0 when the worker should stop. Caller holds the
+ * lock (released while a frame is processed). */
+static int process_chunk_locked(run *r, au_worker *w, long c, au_err *err)
+{
+    const long chunk = r->s->chunk;
+    const long start = c * chunk > r->first ? c * chunk : r->first;
+    for (long i = start; i < (c + 1) * chunk; i++) {
+        slot *sl = wait_for_frame(r, i);
+        if (!sl)
+            return 0;
+        sl->state = SLOT_WORKING;
+        pthread_mutex_unlock(&r->mu);
+        if (i == start)
+            au_worker_reset(w);
+        auface_status st = au_worker_process(w, &sl->in, sl->out, err);
+        pthread_mutex_lock(&r->mu);
+        if (st != AUFACE_OK) {
+            sl->state = SLOT_READY; /* never consumed: the run stops at this frame */
+            stop_at_frame_locked(r, i, 0, st, err);
+            return 0;
+        }
+        sl->state = SLOT_DONE;
+        pthread_cond_broadcast(&r->changed);
+    }
+    return 1;
+}
+
 static void *worker_main(void *arg)
 {
     worker_arg *wa = arg;
     run *r = wa->r;
-    const long chunk = r->s->chunk;
+    au_c_locale_scope numbers; /* a new thread starts in the global locale */
+    au_c_locale_enter(&numbers);
     au_err err;
     au_err_clear(&err);
     pthread_mutex_lock(&r->mu);
-    for (;;) {
-        long c = r->next_chunk++;
-        int ended = 0;
-        for (long i = c * chunk; i < (c + 1) * chunk; i++) {
-            slot *sl = wait_for_frame(r, i);
-            if (!sl) {
-                ended = 1;
-                break;
-            }
-            sl->state = SLOT_WORKING;
-            pthread_mutex_unlock(&r->mu);
-            if (i == c * chunk)
-                au_worker_reset(wa->w);
-            auface_status st = au_worker_process(wa->w, &sl->in, sl->out, &err);
-            pthread_mutex_lock(&r->mu);
-            if (st != AUFACE_OK) {
-                fail_locked(r, st, &err);
-                ended = 1;
-                break;
-            }
-            sl->state = SLOT_DONE;
-            pthread_cond_broadcast(&r->changed);
-        }
-        if (ended)
-            break;
+    if (wait_for_first_frame(r)) {
+        if (r->next_chunk < 0)
+            r->next_chunk = r->first / r->s->chunk;
+        while (process_chunk_locked(r, wa->w, r->next_chunk++, &err))
+            ;
     }
     pthread_mutex_unlock(&r->mu);
+    au_c_locale_leave(&numbers);
     return NULL;
+}
+
+/* Waits until frame `next` is DONE; NULL when the run ends before it. Caller holds the
+ * lock. */
+static slot *wait_for_result(run *r, long next)
+{
+    for (;;) {
+        if (next >= r->stop_at)
+            return NULL;
+        slot *sl = find_slot(r, next, SLOT_DONE);
+        if (sl)
+            return sl;
+        if (r->read_done && next >= read_end(r))
+            return NULL;
+        pthread_cond_wait(&r->changed, &r->mu);
+    }
+}
+
+/* Gives a consumed frame's slot back to the reader; a slot the budget no longer allows
+ * (a larger frame came since) also gives its pixels back. Caller holds the lock. */
+static void release_slot_locked(run *r, slot *sl)
+{
+    sl->state = SLOT_FREE;
+    if (sl - r->slots >= r->usable) {
+        free(sl->pixels);
+        free(sl->out);
+        sl->pixels = NULL;
+        sl->out = NULL;
+        sl->capacity = 0;
+    }
+    pthread_cond_broadcast(&r->changed);
 }
 
 /* The calling thread: results in frame order. */
@@ -172,32 +275,25 @@ static void consume_in_order(run *r)
 {
     au_err err;
     au_err_clear(&err);
-    for (long next = 0;; next++) {
-        pthread_mutex_lock(&r->mu);
-        slot *sl = NULL;
-        for (;;) {
-            if (r->abort)
-                break;
-            if ((sl = find_slot(r, next, SLOT_DONE)))
-                break;
-            if (r->read_done && next >= r->frames_read)
-                break;
-            pthread_cond_wait(&r->changed, &r->mu);
-        }
-        pthread_mutex_unlock(&r->mu);
+    pthread_mutex_lock(&r->mu);
+    wait_for_first_frame(r);
+    for (long next = r->first < 0 ? 0 : r->first;; next++) {
+        slot *sl = wait_for_result(r, next);
         if (!sl)
-            return;
+            break;
+        pthread_mutex_unlock(&r->mu);
         int stop = 0;
         auface_status st = r->s->consume(r->s->consume_user, sl->out, &stop, &err);
         pthread_mutex_lock(&r->mu);
-        sl->state = SLOT_FREE;
+        release_slot_locked(r, sl);
         if (st != AUFACE_OK)
-            fail_locked(r, st, &err);
+            stop_at_frame_locked(r, next, 1, st, &err);
         else if (stop)
-            fail_locked(r, AUFACE_OK, NULL);
-        pthread_cond_broadcast(&r->changed);
-        pthread_mutex_unlock(&r->mu);
+            stop_at_frame_locked(r, next + 1, 1, AUFACE_OK, NULL);
     }
+    r->consumer_gone = 1; /* release any thread still waiting */
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->mu);
 }
 
 static auface_status run_sequential(const au_schedule *s, au_stage_times *times, au_err *err)
@@ -207,6 +303,7 @@ static auface_status run_sequential(const au_schedule *s, au_stage_times *times,
     au_frame_input *in = malloc(sizeof *in);
     au_frame_output *out = malloc(sizeof *out);
     auface_status st = AUFACE_OK;
+    int first = 1;
     if (!in || !out)
         st = au_fail(err, AUFACE_ERR_NOMEM, "out of memory for frame buffers");
     while (st == AUFACE_OK) {
@@ -217,8 +314,9 @@ static auface_status run_sequential(const au_schedule *s, au_stage_times *times,
             st = err && err->status ? err->status : AUFACE_ERR_VIDEO;
         if (got <= 0)
             break;
-        if (in->index % s->chunk == 0)
+        if (in->index % s->chunk == 0 || first) /* as each chunk in parallel runs */
             au_worker_reset(s->workers[0]);
+        first = 0;
         if ((st = au_worker_process(s->workers[0], in, out, err)) != AUFACE_OK)
             break;
         int stop = 0;
@@ -242,64 +340,76 @@ static void free_slots(run *r)
     free(r->slots);
 }
 
+/* The slots, empty: pixels and result buffers come with the first frame each holds. */
+static auface_status make_slots(run *r, int n, au_err *err)
+{
+    r->nslots = n;
+    r->slots = calloc((size_t)n, sizeof *r->slots);
+    if (!r->slots)
+        return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for %d frame slots", n);
+    return AUFACE_OK;
+}
+
+/* Starts the reader and the workers, consumes, and joins them all. */
+static void run_threads(run *r, worker_arg *args, pthread_t *workers)
+{
+    const au_schedule *s = r->s;
+    pthread_t reader;
+    int started = 0;
+    int reader_started = pthread_create(&reader, NULL, reader_main, r) == 0;
+    for (int i = 0; reader_started && i < s->num_workers; i++) {
+        args[i] = (worker_arg){r, s->workers[i]};
+        if (pthread_create(&workers[i], NULL, worker_main, &args[i]) != 0)
+            break;
+        started++;
+    }
+    if (reader_started && started > 0) {
+        consume_in_order(r);
+    } else {
+        au_err e;
+        au_fail(&e, AUFACE_ERR_INTERNAL, "could not start threads");
+        pthread_mutex_lock(&r->mu);
+        stop_at_frame_locked(r, 0, 1, AUFACE_ERR_INTERNAL, &e);
+        r->consumer_gone = 1;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->mu);
+    }
+    if (reader_started)
+        pthread_join(reader, NULL);
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i], NULL);
+}
+
 static auface_status run_parallel(const au_schedule *s, au_stage_times *times, au_err *err)
 {
     run r;
     memset(&r, 0, sizeof r);
     r.s = s;
-    r.nslots = s->ring;
-    r.slots = calloc((size_t)r.nslots, sizeof *r.slots);
-    if (!r.slots)
-        return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for %d frame slots", s->ring);
-    for (int i = 0; i < r.nslots; i++)
-        if (!(r.slots[i].out = malloc(sizeof *r.slots[i].out))) {
-            free_slots(&r);
-            return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for frame results");
-        }
-    pthread_mutex_init(&r.mu, NULL);
-    pthread_cond_init(&r.changed, NULL);
-
-    pthread_t reader;
+    r.usable = 1; /* until the first frame tells the frame size */
+    r.stop_at = LONG_MAX;
+    r.first = -1;
+    r.next_chunk = -1;
+    auface_status st = make_slots(&r, s->ring, err);
+    if (st != AUFACE_OK)
+        return st;
     pthread_t *workers = malloc(sizeof *workers * (size_t)s->num_workers);
     worker_arg *args = malloc(sizeof *args * (size_t)s->num_workers);
-    int started = 0;
     if (!workers || !args) {
         free(workers);
         free(args);
         free_slots(&r);
         return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for %d workers", s->num_workers);
     }
-    int reader_started = pthread_create(&reader, NULL, reader_main, &r) == 0;
-    for (int i = 0; reader_started && i < s->num_workers; i++) {
-        args[i] = (worker_arg){&r, s->workers[i]};
-        if (pthread_create(&workers[i], NULL, worker_main, &args[i]) != 0)
-            break;
-        started++;
-    }
-    if (!reader_started || started == 0) {
-        pthread_mutex_lock(&r.mu);
-        au_err e;
-        au_fail(&e, AUFACE_ERR_INTERNAL, "could not start threads");
-        fail_locked(&r, AUFACE_ERR_INTERNAL, &e);
-        pthread_mutex_unlock(&r.mu);
-    } else {
-        consume_in_order(&r);
-    }
-    pthread_mutex_lock(&r.mu);
-    r.abort = 1; /* the consumer is done: release any thread still waiting */
-    pthread_cond_broadcast(&r.changed);
-    pthread_mutex_unlock(&r.mu);
-    if (reader_started)
-        pthread_join(reader, NULL);
-    for (int i = 0; i < started; i++)
-        pthread_join(workers[i], NULL);
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.changed, NULL);
+    run_threads(&r, args, workers);
 
     times->seconds[AU_STAGE_DECODE] += r.decode_seconds;
     for (int i = 0; i < s->num_workers; i++)
         au_worker_take_times(s->workers[i], times);
     if (r.status != AUFACE_OK && err)
         *err = r.err;
-    auface_status st = r.status;
+    st = r.status;
     free(workers);
     free(args);
     pthread_cond_destroy(&r.changed);

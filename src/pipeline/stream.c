@@ -5,6 +5,7 @@
 
 #include "au/analyser.h"
 #include "au/online.h"
+#include "common/c_locale.h"
 #include "pipeline/pipeline_internal.h"
 
 struct au_stream {
@@ -27,7 +28,7 @@ static auface_status open_stream(auface_pipeline *p)
     const int clnf = p->cfg.landmarks == AUFACE_LANDMARKS_CLNF;
     auface_status st = au_pipeline_load_landmarker(p);
     if (st == AUFACE_OK)
-        st = au_pipeline_prepare_workers(p, !clnf);
+        st = au_pipeline_prepare_workers(p, !clnf, 1); /* a stream is sequential */
     if (st == AUFACE_OK && clnf)
         au_clnf_tracker_reset(p->clnf_tracker);
     if (st != AUFACE_OK)
@@ -76,13 +77,15 @@ static void fill_result(const auface_pipeline *p, const au_frame_output *o, cons
     r->confidence = o->confidence;
     memcpy(r->landmarks, o->landmarks, sizeof r->landmarks);
     memcpy(r->pose, o->features.pose, sizeof r->pose);
+    for (int k = 0; k < AU_GAZE_FIELDS; k++)
+        r->gaze[k] = o->gaze[k];
     r->num_intensities = au_models_num_reg(p->models);
     r->num_presences = au_models_num_class(p->models);
     memcpy(r->intensity, reg, sizeof(double) * (size_t)r->num_intensities);
     memcpy(r->presence, cls, sizeof(double) * (size_t)r->num_presences);
 }
 
-auface_status auface_process_frame(auface_pipeline *p, const auface_image *image,
+static auface_status process_frame(auface_pipeline *p, const auface_image *image,
                                    double timestamp, auface_frame_result *result)
 {
     if (!p)
@@ -114,6 +117,16 @@ auface_status auface_process_frame(auface_pipeline *p, const auface_image *image
     fill_result(p, &s->out, reg, cls, result);
     s->frames++;
     return AUFACE_OK;
+}
+
+auface_status auface_process_frame(auface_pipeline *p, const auface_image *image,
+                                   double timestamp, auface_frame_result *result)
+{
+    au_c_locale_scope numbers; /* models are read on the first frame: '.' decimals */
+    au_c_locale_enter(&numbers);
+    auface_status st = process_frame(p, image, timestamp, result);
+    au_c_locale_leave(&numbers);
+    return st;
 }
 
 const char *auface_intensity_name(const auface_pipeline *p, int index)

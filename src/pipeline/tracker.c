@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "face/calcparams.h"
+#include "pipeline/face_anchor.h"
 
 /* RMS fit residual (model units) at which confidence is 0.5; see au_fit_confidence. */
 #define FIT_RESIDUAL_HALF 2.0
@@ -24,6 +25,7 @@ void au_tracker_init(au_tracker *t, au_tracker_config cfg, const au_pdm *pdm,
 void au_tracker_reset(au_tracker *t)
 {
     t->have_previous = 0;
+    t->have_reference = 0;
 }
 
 double au_fit_confidence(const au_pdm *pdm, const float *landmarks2n, const float global[6],
@@ -61,23 +63,9 @@ void au_box_from_landmarks(const float *landmarks2n, int n, au_face_box *box)
     box->score = 1.0f;
 }
 
-static int largest_face(const au_face_box *boxes, int count)
-{
-    int best = -1;
-    float best_area = 0.0f;
-    for (int i = 0; i < count; i++) {
-        float area = (boxes[i].x2 - boxes[i].x1) * (boxes[i].y2 - boxes[i].y1);
-        if (area > best_area) {
-            best_area = area;
-            best = i;
-        }
-    }
-    return best;
-}
-
-/* Landmarks in `box`, with their PDM fit and confidence. */
-static auface_status fit_in_box(au_tracker *t, const uint8_t *bgr, int w, int h, size_t stride,
-                                const au_face_box *box, au_track_result *out, au_err *err)
+auface_status au_tracker_fit_box(au_tracker *t, const uint8_t *bgr, int w, int h,
+                                 size_t stride, const au_face_box *box, au_track_result *out,
+                                 au_err *err)
 {
     auface_status st = au_pfld_fit(t->pfld, bgr, w, h, stride, box, out->landmarks, err);
     if (st != AUFACE_OK)
@@ -98,18 +86,48 @@ static auface_status detect_and_fit(au_tracker *t, const uint8_t *bgr, int w, in
     int count = t->detect(t->detector, bgr, w, h, stride, boxes, MAX_FACES, err);
     if (count < 0)
         return err ? err->status : AUFACE_ERR_INTERNAL;
-    int best = largest_face(boxes, count);
+    /* Keep the person followed so far when the detector sees several faces. */
+    int best = au_anchor_choose(boxes, count, t->have_reference ? &t->reference : NULL);
     if (best < 0)
         return AUFACE_OK;
     au_err crop_err;
     /* A box that lies outside the image cannot be cropped: treat it as no face. */
-    if (fit_in_box(t, bgr, w, h, stride, &boxes[best], out, &crop_err) != AUFACE_OK)
+    if (au_tracker_fit_box(t, bgr, w, h, stride, &boxes[best], out, &crop_err) != AUFACE_OK)
         out->success = 0;
     return AUFACE_OK;
 }
 
-auface_status au_tracker_step(au_tracker *t, const uint8_t *bgr, int w, int h, size_t stride,
-                              long index, au_track_result *out, au_err *err)
+/* Remembers the outcome of a frame: its landmarks crop the next frame, and successful ones
+ * are the face the next re-detection should find again. */
+static void remember(au_tracker *t, const au_track_result *out)
+{
+    const int n = t->pdm->n;
+    t->have_previous = out->success;
+    if (!out->success)
+        return;
+    memcpy(t->previous, out->landmarks, sizeof(float) * 2 * (size_t)n);
+    au_box_from_landmarks(out->landmarks, n, &t->reference);
+    t->have_reference = 1;
+}
+
+/* The landmarks in the anchor box chosen before the step (the detector ran for it). */
+static void fit_anchor(au_tracker *t, const uint8_t *bgr, int w, int h, size_t stride,
+                       const au_track_anchor *anchor, au_track_result *out)
+{
+    out->detected = 1;
+    if (!anchor->found)
+        return;
+    t->reference = anchor->box;
+    t->have_reference = 1;
+    au_err crop_err;
+    /* A box that lies outside the image cannot be cropped: treat it as no face. */
+    if (au_tracker_fit_box(t, bgr, w, h, stride, &anchor->box, out, &crop_err) != AUFACE_OK)
+        out->success = 0;
+}
+
+auface_status au_tracker_step_anchored(au_tracker *t, const uint8_t *bgr, int w, int h,
+                                       size_t stride, long index, const au_track_anchor *anchor,
+                                       au_track_result *out, au_err *err)
 {
     memset(out, 0, sizeof *out);
     const int n = t->pdm->n;
@@ -118,18 +136,26 @@ auface_status au_tracker_step(au_tracker *t, const uint8_t *bgr, int w, int h, s
         au_face_box box;
         au_err crop_err;
         au_box_from_landmarks(t->previous, n, &box);
-        if (fit_in_box(t, bgr, w, h, stride, &box, out, &crop_err) == AUFACE_OK &&
+        if (au_tracker_fit_box(t, bgr, w, h, stride, &box, out, &crop_err) == AUFACE_OK &&
             out->success) {
-            memcpy(t->previous, out->landmarks, sizeof(float) * 2 * (size_t)n);
+            remember(t, out);
             return AUFACE_OK;
         }
         memset(out, 0, sizeof *out);
     }
-    auface_status st = detect_and_fit(t, bgr, w, h, stride, out, err);
-    if (st != AUFACE_OK)
-        return st;
-    t->have_previous = out->success;
-    if (out->success)
-        memcpy(t->previous, out->landmarks, sizeof(float) * 2 * (size_t)n);
+    if (scheduled && anchor && anchor->given) {
+        fit_anchor(t, bgr, w, h, stride, anchor, out);
+    } else {
+        auface_status st = detect_and_fit(t, bgr, w, h, stride, out, err);
+        if (st != AUFACE_OK)
+            return st;
+    }
+    remember(t, out);
     return AUFACE_OK;
+}
+
+auface_status au_tracker_step(au_tracker *t, const uint8_t *bgr, int w, int h, size_t stride,
+                              long index, au_track_result *out, au_err *err)
+{
+    return au_tracker_step_anchored(t, bgr, w, h, stride, index, NULL, out, err);
 }

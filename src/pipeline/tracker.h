@@ -54,7 +54,21 @@ typedef struct au_tracker {
     au_pfld *pfld;                   /* owned by the caller (per thread) */
     int have_previous;
     float previous[2 * AU_PDM_MAX_POINTS];
+    /* The face being followed (its last good landmarks' box, or the anchor it started
+     * from): a re-detection takes the detection that continues it (face_anchor.h), so the
+     * tracker keeps its person when several faces are in view. */
+    int have_reference;
+    au_face_box reference;
 } au_tracker;
+
+/* A detection made for the tracker before its step: on scheduled frames of a video job the
+ * reader detects in frame order and chooses the face (pipeline/anchor_chain.h), so every
+ * chunk starts on the person the previous chunks followed. */
+typedef struct au_track_anchor {
+    int given;                       /* 1: the detector ran on this frame for the tracker */
+    int found;                       /* a face was chosen: `box` */
+    au_face_box box;
+} au_track_anchor;
 
 void au_tracker_init(au_tracker *t, au_tracker_config cfg, const au_pdm *pdm,
                      au_detect_fn detect, void *detector, au_pfld *pfld);
@@ -65,6 +79,18 @@ void au_tracker_reset(au_tracker *t);
 /* Landmarks of frame `index` (0-based) of the current video. */
 auface_status au_tracker_step(au_tracker *t, const uint8_t *bgr, int w, int h, size_t stride,
                               long index, au_track_result *out, au_err *err);
+
+/* As au_tracker_step; on a scheduled frame with a given anchor (non-NULL, `given`) the
+ * landmarks are fitted in the anchor's box instead of detecting again. */
+auface_status au_tracker_step_anchored(au_tracker *t, const uint8_t *bgr, int w, int h,
+                                       size_t stride, long index, const au_track_anchor *anchor,
+                                       au_track_result *out, au_err *err);
+
+/* Landmarks in `box`, with their PDM fit, confidence and success (not remembered: the
+ * tracker's state is unchanged). */
+auface_status au_tracker_fit_box(au_tracker *t, const uint8_t *bgr, int w, int h,
+                                 size_t stride, const au_face_box *box, au_track_result *out,
+                                 au_err *err);
 
 /* The confidence of landmarks whose PDM fit (global, local) is given. */
 double au_fit_confidence(const au_pdm *pdm, const float *landmarks2n, const float global[6],

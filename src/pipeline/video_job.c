@@ -3,18 +3,24 @@
  * and outputs, feeds the scheduler, and consumes results in frame order: FaceAnalyser's
  * running state, the CSV rows, the .hog records and the aligned faces. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "au/analyser.h"
+#include "common/c_locale.h"
 #include "io/atomic_file.h"
 #include "io/bmp_file.h"
 #include "io/csv_openface.h"
 #include "io/hog_file.h"
 #include "io/landmark_csv.h"
 #include "io/source.h"
+#include "pipeline/anchor_chain.h"
+#include "pipeline/multi_face.h"
+#include "pipeline/track_spool.h"
 #include "pipeline/pipeline_internal.h"
 #include "pipeline/results.h"
 #include "pipeline/scheduler.h"
@@ -29,6 +35,8 @@ typedef struct job_state {
     au_landmark_csv *lms;
     au_clnf_tracker *clnf;        /* OpenFace's tracker, run while reading (frame order) */
     double clnf_seconds;          /* its share of the reader's time */
+    au_anchor_chain *anchors;     /* PFLD: the faces to follow, chosen while reading */
+    const au_face_replay *face;   /* one face of a multi-face job, NULL otherwise */
     au_analyser *analyser;
     au_csv_schema schema;         /* the output's columns */
     double *row_values;           /* one row, schema.n_cols */
@@ -62,7 +70,7 @@ static auface_status open_outputs(job_state *js)
     for (int i = 0; i < n_class; i++)
         js->class_names[i] = au_models_class_name(m, i);
     au_csv_columns cols = {
-        .outputs = p->cfg.outputs & ~(unsigned)AUFACE_OUT_GAZE,
+        .outputs = au_pipeline_outputs(p),
         .n_points = p->pdm.n,
         .n_modes = p->pdm.m,
         .n_reg = n_reg,
@@ -100,7 +108,9 @@ static auface_status open_inputs(job_state *js)
     if (st != AUFACE_OK)
         return st;
     int pfld_on_workers = 0;
-    if (js->job->landmarks_csv) {
+    if (js->face) {
+        st = au_track_spool_rewind(js->face->spool, js->face->face_id, &p->err);
+    } else if (js->job->landmarks_csv) {
         st = au_landmark_csv_open(&js->lms, js->job->landmarks_csv, &p->err);
     } else {
         st = au_pipeline_load_landmarker(p);
@@ -111,7 +121,12 @@ static auface_status open_inputs(job_state *js)
     }
     if (st != AUFACE_OK)
         return st;
-    st = au_pipeline_prepare_workers(p, pfld_on_workers);
+    st = au_pipeline_prepare_workers(p, pfld_on_workers, 0);
+    if (st == AUFACE_OK && pfld_on_workers)
+        st = au_anchor_chain_create(&js->anchors, p->cfg.detector == AUFACE_DETECTOR_YUNET
+                                                      ? AU_DETECTOR_YUNET
+                                                      : AU_DETECTOR_RETINAFACE,
+                                    p->detector_model, p->cfg.detect_interval, &p->err);
     if (st != AUFACE_OK)
         return st;
     js->total = au_source_frame_count(js->src);
@@ -146,6 +161,9 @@ static auface_status replay_landmarks(job_state *js, au_frame_input *in, au_err 
                             : in->replay_success ? 1.0 : 0.0;
     in->replay = 1;
     in->replay_au_success = in->replay_success;
+    float eyes[2 * AU_LANDMARK_CSV_EYE_POINTS];
+    if (au_landmark_csv_eyes(js->lms, eyes))
+        au_frame_input_set_eye_points(in, eyes);
     return AUFACE_OK;
 }
 
@@ -192,6 +210,9 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
     }
     au_frame f;
     int r = au_source_next(js->src, &f, err);
+    /* One face of a multi-face job: the frames before its first are not its rows. */
+    while (r > 0 && js->face && f.index < js->face->first_frame)
+        r = au_source_next(js->src, &f, err);
     if (r <= 0)
         return r;
     if (copy_pixels(&f, pixels, capacity, err) < 0)
@@ -207,6 +228,16 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
         return -1;
     if (js->clnf && clnf_landmarks(js, in, err) != AUFACE_OK)
         return -1;
+    if (js->anchors && au_anchor_chain_step(js->anchors, in, err) != AUFACE_OK)
+        return -1;
+    if (js->face && (r = au_track_spool_fill(js->face->spool, in, err)) <= 0) {
+        js->reached_max = r == 0; /* past the face's last frame: its run is complete */
+        return r;
+    }
+    /* A face's run is numbered from its first frame, as if its span were the whole video
+     * (the scheduler's chunks start at frame 0); its rows get their frame back. */
+    if (js->face)
+        in->index -= js->face->first_frame;
     js->frames_read++;
     return 1;
 }
@@ -235,11 +266,14 @@ static auface_status consume_frame(void *user, const au_frame_output *out, int *
     if (st != AUFACE_OK)
         return st;
     au_csv_row row = {
-        .frame = out->index + 1,
-        .face_id = 0,
+        .frame = out->index + 1 + (js->face ? js->face->first_frame : 0),
+        .face_id = js->face ? js->face->face_id : 0,
         .timestamp = out->timestamp,
         .confidence = out->confidence,
         .success = out->success,
+        .gaze = out->gaze,
+        .eye2d = out->eye2d,
+        .eye3d = out->eye3d,
         .pose = f->pose,
         .landmarks2d = out->landmarks,
         .landmarks3d = f->landmarks3d,
@@ -278,11 +312,7 @@ static auface_status check_input_end(job_state *js)
     auface_pipeline *p = js->p;
     if (js->reached_max || js->stopped)
         return AUFACE_OK;
-    long skipped = au_source_corrupt_frames(js->src);
-    if (skipped > 0)
-        return au_fail(&p->err, AUFACE_ERR_VIDEO,
-                       "%s: %ld frame(s) could not be decoded and were skipped; the %ld "
-                       "decodable frames were processed", js->job->input, skipped, js->frames);
+    /* Damaged frames the decoder skipped are not an error: the summary counts them. */
     long frame_number;
     int success;
     float lm[2 * AU_PDM_MAX_POINTS];
@@ -314,32 +344,82 @@ static void hand_over_results(job_state *js)
     js->results = NULL;
 }
 
-/* Writes what was processed; the first error (processing or writing) is kept. */
+/* Commits the outputs of a complete run: the .hog first, the CSV last (its presence tells
+ * a resumed batch the input is done). A CSV that cannot be committed takes the .hog back
+ * with it, so a failed input leaves nothing under the final names. */
+static auface_status commit_outputs(job_state *js, au_err *err)
+{
+    auface_status st = AUFACE_OK;
+    int hog_committed = 0;
+    if (js->hog) {
+        js->hog = NULL;
+        st = au_atomic_commit(&js->hog_file, err);
+        hog_committed = st == AUFACE_OK;
+    }
+    if (st == AUFACE_OK && js->csv)
+        st = au_csv_writer_finish(js->csv, final_aus, js->analyser, err);
+    if (st != AUFACE_OK && hog_committed)
+        unlink(js->job->output_hog);
+    if (st != AUFACE_OK)
+        return st;
+    if (js->results)
+        hand_over_results(js);
+    if (js->job->partial_csv)
+        unlink(js->job->partial_csv); /* an earlier failed run's rows, now superseded */
+    return AUFACE_OK;
+}
+
+/* Adds a printf-style text to the end of the pipeline's error message. */
+static void append_to_error(auface_pipeline *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void append_to_error(auface_pipeline *p, const char *fmt, ...)
+{
+    size_t len = strlen(p->err.msg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err.msg + len, sizeof p->err.msg - len, fmt, ap);
+    va_end(ap);
+}
+
+/* After a failure: the rows written so far (those of the frames before the failing one,
+ * and its own when only a later output of that frame failed) go to the partial CSV when
+ * the job asks for one; the error message says where they are (or why they are not). */
+static void keep_partial(job_state *js)
+{
+    long rows = js->csv ? au_csv_writer_rows(js->csv) : 0;
+    if (!js->job->partial_csv || rows == 0)
+        return;
+    au_err werr;
+    if (au_csv_writer_finish_as(js->csv, js->job->partial_csv, final_aus, js->analyser,
+                                &werr) == AUFACE_OK)
+        append_to_error(js->p, "; the rows of the %ld frames done are kept in %s", rows,
+                        js->job->partial_csv);
+    else
+        append_to_error(js->p, "; the rows of the %ld frames done could not be kept in %s: %s",
+                        rows, js->job->partial_csv, werr.msg);
+}
+
+/* Ends the job: a complete run is committed; after a failure (`st`, or a failure to
+ * commit) nothing appears under the final names and only the partial CSV is kept. */
 static auface_status finish_outputs(job_state *js, auface_status st)
 {
     auface_pipeline *p = js->p;
-    if (js->frames == 0) {
-        if (st == AUFACE_OK)
-            st = au_fail(&p->err, AUFACE_ERR_VIDEO, "%s: no frame could be read",
-                         js->job->input);
+    if (js->frames == 0 && st == AUFACE_OK)
+        st = au_fail(&p->err, AUFACE_ERR_VIDEO, "%s: no frame could be read", js->job->input);
+    if (js->frames == 0 && (!js->csv || au_csv_writer_rows(js->csv) == 0))
         return st;
+    au_err err;
+    au_err_clear(&err);
+    auface_status fst = au_analyser_finish(js->analyser, &err);
+    if (fst != AUFACE_OK) { /* the AU values are unknown: nothing can be written */
+        if (st == AUFACE_OK)
+            p->err = err;
+        return st == AUFACE_OK ? fst : st;
     }
-    au_err write_err;
-    au_err_clear(&write_err);
-    /* The CSV is committed last: its presence tells a resumed batch the input is done. */
-    auface_status wst = au_analyser_finish(js->analyser, &write_err);
-    if (wst == AUFACE_OK && js->hog) {
-        js->hog = NULL;
-        wst = au_atomic_commit(&js->hog_file, &write_err);
-    }
-    if (wst == AUFACE_OK && js->csv)
-        wst = au_csv_writer_finish(js->csv, final_aus, js->analyser, &write_err);
-    if (wst == AUFACE_OK && js->results)
-        hand_over_results(js);
-    if (st == AUFACE_OK && wst != AUFACE_OK) {
-        p->err = write_err;
-        st = wst;
-    }
+    if (st == AUFACE_OK && (st = commit_outputs(js, &err)) != AUFACE_OK)
+        p->err = err;
+    if (st != AUFACE_OK)
+        keep_partial(js);
     return st;
 }
 
@@ -353,6 +433,7 @@ static void close_job(job_state *js)
     au_csv_schema_release(&js->schema);
     au_analyser_free(js->analyser);
     au_landmark_csv_close(js->lms);
+    au_anchor_chain_free(js->anchors);
     au_source_close(js->src);
 }
 
@@ -364,6 +445,7 @@ static auface_status run_frames(job_state *js)
         .num_workers = p->num_workers,
         .chunk = p->cfg.detect_interval,
         .ring = au_pipeline_ring_size(p),
+        .max_bytes = au_pipeline_frame_budget(p),
         .read = read_frame,
         .read_user = js,
         .consume = consume_frame,
@@ -382,16 +464,21 @@ static void fill_summary(const job_state *js, double seconds, auface_summary *su
     summary->frames_succeeded = js->succeeded;
     summary->frames_failed_decode = js->src ? au_source_corrupt_frames(js->src) : 0;
     summary->seconds = seconds;
+    summary->workers = js->p->num_workers;
     for (int s = 0; s < AU_STAGE_COUNT && s < AUFACE_STAGE_COUNT; s++)
         summary->stage_seconds[s] = js->times.seconds[s];
     /* The CLNF tracker runs inside the reader: move its time from decode to landmarks. */
     summary->stage_seconds[AUFACE_STAGE_DECODE] -= js->clnf_seconds;
     summary->stage_seconds[AUFACE_STAGE_LANDMARKS] += js->clnf_seconds;
+    /* So do the detections that choose the PFLD tracker's faces. */
+    double anchor_seconds = au_anchor_chain_seconds(js->anchors);
+    summary->stage_seconds[AUFACE_STAGE_DECODE] -= anchor_seconds;
+    summary->stage_seconds[AUFACE_STAGE_DETECT] += anchor_seconds;
 }
 
-auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
-                                   auface_progress_fn progress, void *user,
-                                   auface_summary *summary)
+static auface_status process_video(auface_pipeline *p, const auface_job *job,
+                                   const au_face_replay *face, auface_progress_fn progress,
+                                   void *user, auface_summary *summary)
 {
     if (!p)
         return AUFACE_ERR_ARG;
@@ -403,8 +490,11 @@ auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
     if (!job || !job->input || (!job->output_csv && !job->results))
         return au_fail(&p->err, AUFACE_ERR_ARG,
                        "a job needs an input and an output CSV or results");
+    if (!face && p->cfg.max_faces > 1)
+        return au_multi_face_process(p, job, progress, user, summary);
     double t0 = au_now_seconds();
-    job_state js = {.p = p, .job = job, .progress = progress, .progress_user = user};
+    job_state js = {.p = p, .job = job, .face = face, .progress = progress,
+                    .progress_user = user};
     auface_status st = open_inputs(&js);
     if (st == AUFACE_OK)
         st = open_outputs(&js);
@@ -414,4 +504,39 @@ auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
         fill_summary(&js, au_now_seconds() - t0, summary);
     close_job(&js);
     return st;
+}
+
+/* The caller's progress callback, run in the caller's own locale (the job runs in "C"). */
+typedef struct caller_progress {
+    auface_progress_fn fn;
+    void *user;
+    locale_t locale;
+} caller_progress;
+
+static int progress_in_caller_locale(void *user, long frames_done, long total)
+{
+    const caller_progress *cp = user;
+    locale_t job_locale = uselocale(cp->locale);
+    int stop = cp->fn(cp->user, frames_done, total);
+    uselocale(job_locale);
+    return stop;
+}
+
+auface_status auface_process_video(auface_pipeline *p, const auface_job *job,
+                                   auface_progress_fn progress, void *user,
+                                   auface_summary *summary)
+{
+    au_c_locale_scope numbers; /* '.' decimals in every file read or written */
+    au_c_locale_enter(&numbers);
+    caller_progress cp = {progress, user, au_c_locale_caller(&numbers)};
+    auface_status st = process_video(p, job, NULL, progress ? progress_in_caller_locale : NULL,
+                                     &cp, summary);
+    au_c_locale_leave(&numbers);
+    return st;
+}
+
+auface_status au_process_face_replay(auface_pipeline *p, const auface_job *job,
+                                     const au_face_replay *face, auface_summary *summary)
+{
+    return process_video(p, job, face, NULL, NULL, summary);
 }

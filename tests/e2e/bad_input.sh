@@ -1,5 +1,6 @@
 # Bad input never crashes or silently writes a wrong file: each case exits non-zero with a
-# message naming the problem, and frames that could be processed are still written.
+# message naming the problem, and leaves nothing under the output's name (outcomes.sh has
+# the partial files, damaged videos and write failures).
 source "$(dirname "$0")/lib.sh"
 LMS="$REF/default/default_landmarks.csv"
 VIDEO="$MEDIA/default.wmv"
@@ -35,28 +36,24 @@ head -n 300 "$pdm" > "$pdm.tmp" && mv "$pdm.tmp" "$pdm"
 expect_failure "truncated PDM" "In-the-wild_aligned_PDM_68.txt" \
   "$AUFACE" --video "$VIDEO" --landmarks-from "$LMS" --output "$WORK/x.csv" --models "$WORK/models"
 
-# A landmark file with fewer rows than the video: the covered frames are still written.
+# A landmark file with fewer rows than the video: the input failed, so no CSV.
 head -n 101 "$LMS" > "$WORK/short.csv"
 expect_failure "short landmark file" "has landmarks for 100 frames" \
   "$AUFACE" --video "$VIDEO" --landmarks-from "$WORK/short.csv" --output "$WORK/short_out.csv" --models "$MODELS"
-rows=$(($(wc -l < "$WORK/short_out.csv") - 1))
-[ "$rows" -eq 100 ] || fail "short landmark file: expected 100 rows written, found $rows"
-echo "ok: 100 frames written before the error"
+[ ! -e "$WORK/short_out.csv" ] || fail "short landmark file: a CSV was left under the final name"
+! grep -q -- "->" "$WORK/err.txt" || fail "short landmark file: the message claims an output"
 
 # A landmark file without the y_ columns.
 cut -d, -f1-73 "$LMS" > "$WORK/noy.csv"
 expect_failure "landmark file without y columns" "y_0" \
   "$AUFACE" --video "$VIDEO" --landmarks-from "$WORK/noy.csv" --output "$WORK/x.csv" --models "$MODELS"
 
-# A video cut off in the middle: the decodable frames are processed and written.
+# A video cut off in the middle, with the landmark file of the whole video: they disagree.
 head -c 1000000 "$VIDEO" > "$WORK/cut.wmv"
-expect_failure "truncated video" "video ended after" \
+expect_failure "truncated video against its landmark file" "video ended after" \
   "$AUFACE" --video "$WORK/cut.wmv" --landmarks-from "$LMS" --output "$WORK/cut.csv" \
   --models "$MODELS" --quiet
-[ -s "$WORK/cut.csv" ] || fail "truncated video: no output written"
-rows=$(($(wc -l < "$WORK/cut.csv") - 1))
-[ "$rows" -gt 50 ] && [ "$rows" -lt 288 ] || fail "truncated video: unexpected $rows rows"
-echo "ok: truncated video gave $rows rows"
+[ ! -e "$WORK/cut.csv" ] || fail "truncated video: a CSV was left under the final name"
 
 # No temporary files are left behind in the output folder.
 if ls "$WORK" | grep -q '\.tmp'; then fail "temporary files left: $(ls "$WORK")"; fi

@@ -271,6 +271,49 @@ static void test_rounding(void)
     }
 }
 
+/* Eye landmarks: default.csv has all 112 eye_lmk_x/y columns (frame 1: eye_lmk_x_0 = 191.5,
+ * eye_lmk_y_55 = 211.5 as printed); default_landmarks.csv has none; a file that lacks one
+ * of them has none either (only complete sets are used). */
+static void test_eye_columns(void)
+{
+    au_landmark_csv *r = open_csv(SHARED("reference/openface-2.2/default/default.csv"));
+    au_landmark_csv *lm = open_csv(SHARED("reference/openface-2.2/default/default_landmarks.csv"));
+    au_err err;
+    long frame;
+    int success;
+    float xy[2 * NPTS], eyes[2 * AU_LANDMARK_CSV_EYE_POINTS];
+    if (r && au_landmark_csv_next(r, &frame, &success, xy, &err) == 1) {
+        CHECK(au_landmark_csv_eyes(r, eyes) == 1);
+        CHECK(eyes[0] == 191.5f);
+        CHECK(eyes[2 * AU_LANDMARK_CSV_EYE_POINTS - 1] == 211.5f);
+    } else {
+        CHECK(0);
+    }
+    if (lm && au_landmark_csv_next(lm, &frame, &success, xy, &err) == 1)
+        CHECK(au_landmark_csv_eyes(lm, eyes) == 0);
+    au_landmark_csv_close(r);
+    au_landmark_csv_close(lm);
+
+    char path[300];
+    snprintf(path, sizeof path, "%s/eyes.csv", tmpdir);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return;
+    for (int i = 0; i < NPTS; i++)
+        fprintf(f, "x_%d, y_%d, ", i, i);
+    for (int i = 0; i < AU_LANDMARK_CSV_EYE_POINTS - 1; i++) /* no eye_lmk_*_55 */
+        fprintf(f, "eye_lmk_x_%d, eye_lmk_y_%d, ", i, i);
+    fputs("frame\n", f);
+    for (int i = 0; i < NPTS + AU_LANDMARK_CSV_EYE_POINTS - 1; i++)
+        fputs("1.5, 2.5, ", f);
+    fputs("1\n", f);
+    fclose(f);
+    au_landmark_csv *part = open_csv(path);
+    if (part && au_landmark_csv_next(part, &frame, &success, xy, &err) == 1)
+        CHECK(au_landmark_csv_eyes(part, eyes) == 0 && xy[NPTS - 1] == 1.5f);
+    au_landmark_csv_close(part);
+}
+
 int main(void)
 {
     if (!test_make_temp_dir(tmpdir, sizeof tmpdir, "test_landmark_csv"))
@@ -280,6 +323,7 @@ int main(void)
     test_reordered_columns();
     test_errors();
     test_rounding();
+    test_eye_columns();
     test_remove_tree(tmpdir);
     return check_report("test_landmark_csv");
 }

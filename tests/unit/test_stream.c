@@ -64,6 +64,16 @@ static void test_stream_matches_video(auface_landmarks landmarks, int frames)
     size_t cap = 0;
     if (f && getline(&line, &cap, f) < 0)
         CHECK(0);
+    /* the columns x_0 and gaze_0_x .. gaze_angle_y, by name */
+    int col_x0 = -1, col_gaze = -1, col = 0;
+    for (char *name = line ? strtok(line, ",") : NULL; name; name = strtok(NULL, ","), col++) {
+        name += strspn(name, " ");
+        if (strcmp(name, "x_0") == 0)
+            col_x0 = col;
+        if (strcmp(name, "gaze_0_x") == 0)
+            col_gaze = col;
+    }
+    CHECK(col_x0 > 0 && col_gaze > 0);
 
     au_source *src = NULL;
     au_err err;
@@ -82,13 +92,16 @@ static void test_stream_matches_video(auface_landmarks landmarks, int frames)
             CHECK(0);
             break;
         }
-        /* CSV: frame, face_id, timestamp, confidence, success, 6 pose, then x_0 */
+        /* the same landmarks and gaze as the video's CSV (printed with 1 and 6/3 decimals) */
         char *tok = strtok(line, ",");
-        for (int k = 0; k < 11 && tok; k++)
-            tok = strtok(NULL, ",");
-        CHECK(tok != NULL);
-        if (tok)
-            CHECK_NEAR(strtod(tok, NULL), r.landmarks[0], 0.051);
+        for (int k = 0; tok && k <= col_x0; k++, tok = strtok(NULL, ",")) {
+            if (k >= col_gaze && k < col_gaze + 8)
+                CHECK_NEAR(strtod(tok, NULL), r.gaze[k - col_gaze],
+                           k < col_gaze + 6 ? 5e-7 : 5e-4);
+            if (k == col_x0)
+                CHECK_NEAR(strtod(tok, NULL), r.landmarks[0], 0.051);
+        }
+        CHECK(r.gaze[2] < -0.5); /* looking roughly at the camera */
     }
     CHECK(strcmp(auface_intensity_name(p, 0), "AU01") == 0);
     CHECK(strcmp(auface_presence_name(p, 17), "AU45") == 0);

@@ -1,0 +1,47 @@
+/* Several faces followed through a video, each under a stable id (--max-faces): pass 1 of
+ * the multi-face job (pipeline/multi_face.h), run in frame order.
+ *
+ * Rules (docs/DECISIONS.md, "Several faces"):
+ * - Detection runs on scheduled frames (index % detect_interval == 0), on a frame where a
+ *   track lost its face, and on every frame while no track is active (as the single-face
+ *   tracker does while it has no face).
+ * - Each active track is followed frame to frame with PFLD from its previous landmarks; on a
+ *   scheduled frame it is re-anchored on the detection that continues it (face_anchor.h).
+ *   A track whose landmarks stop fitting a face is re-fitted in a detection that continues
+ *   it, else it ends. A track that lands on the face of a lower id ends (duplicate).
+ * - Detections no track covers start tracks, largest first, while fewer than max_faces are
+ *   active. A face that appears within AU_TRACK_REVIVE_SECONDS of where a track ended
+ *   takes that track's id back; otherwise it gets the next id (0, 1, …). */
+#ifndef AU_PIPELINE_FACE_TRACKS_H
+#define AU_PIPELINE_FACE_TRACKS_H
+
+#include "pipeline/tracker.h"
+
+/* How long an ended track's id waits for its face to come back. */
+#define AU_TRACK_REVIVE_SECONDS 2.0
+
+/* One tracked face on one frame. */
+typedef struct au_tracked_face {
+    int id;
+    au_track_result result;
+} au_tracked_face;
+
+typedef struct au_face_tracks au_face_tracks;
+
+/* Follows up to `max_faces` faces with `fitter` (its pdm, pfld, detector and rules; the
+ * caller owns them and its previous-frame state is not used). */
+auface_status au_face_tracks_create(au_face_tracks **out, int max_faces, au_tracker *fitter,
+                                    au_err *err);
+void au_face_tracks_free(au_face_tracks *ft);
+
+/* The faces tracked on frame `index` (frames in order), by increasing id, into `faces`
+ * (room for max_faces); their number in *count. Only faces tracked successfully are
+ * given. */
+auface_status au_face_tracks_step(au_face_tracks *ft, const uint8_t *bgr, int w, int h,
+                                  size_t stride, long index, double timestamp,
+                                  au_tracked_face *faces, int *count, au_err *err);
+
+/* Ids given so far (ids are 0 .. this − 1). */
+int au_face_tracks_ids(const au_face_tracks *ft);
+
+#endif
