@@ -1,4 +1,5 @@
 #include "pipeline/multi_face.h"
+#include "pipeline/results.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,13 +121,15 @@ static void face_csv_path(const auface_pipeline *p, const char *output, int id, 
 }
 
 static auface_status replay_face(auface_pipeline *p, const auface_job *job,
-                                 au_track_spool *spool, int id, const char *csv)
+                                 au_track_spool *spool, int id, const char *csv,
+                                 auface_results **results)
 {
     long first, last;
     if (!au_track_spool_span(spool, id, &first, &last))
         return AUFACE_OK;
     auface_job face_job = *job;
     face_job.output_csv = csv;
+    face_job.results = results;
     face_job.max_frames = 0;     /* the span ends the run */
     face_job.partial_csv = NULL;
     au_face_replay face = {spool, id, first};
@@ -209,17 +212,17 @@ static auface_status merge_parts(char **paths, int n, const char *output, au_err
 
 static auface_status check_job(auface_pipeline *p, const auface_job *job)
 {
-    if (!job || !job->input || !job->output_csv)
+    if (!job || !job->input || (!job->output_csv && !job->results))
         return au_fail(&p->err, AUFACE_ERR_ARG, "a multi-face job needs an input and an "
-                       "output CSV");
-    if (job->results || job->output_hog || job->aligned_dir || job->landmarks_csv)
+                       "output CSV or results");
+    if (job->output_hog || job->aligned_dir || job->landmarks_csv)
         return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED, "with several faces (max_faces %d) "
-                       "only the CSV is written: in-memory results (the annotated "
-                       "video), .hog files, aligned faces and landmark replay need max_faces 1", p->cfg.max_faces);
+                       "only the CSV and the results are made: .hog files, aligned faces "
+                       "and landmark replay need max_faces 1", p->cfg.max_faces);
     return AUFACE_OK;
 }
 
-/* Pass 2 and the output: each face's CSV, then (unless split) their merge. */
+/* Pass 2 and the output: each face's CSV and results, then (unless split) their merge. */
 static auface_status write_faces(auface_pipeline *p, const auface_job *job,
                                  au_track_spool *spool)
 {
@@ -227,28 +230,39 @@ static auface_status write_faces(auface_pipeline *p, const auface_job *job,
     if (ids == 0)
         return au_fail(&p->err, AUFACE_ERR_VIDEO, "%s: no face was found", job->input);
     char **paths = calloc((size_t)ids, sizeof *paths);
-    if (!paths)
+    auface_results **results = calloc((size_t)ids, sizeof *results);
+    if (!paths || !results) {
+        free(paths);
+        free(results);
         return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for the faces' files");
+    }
     auface_status st = AUFACE_OK;
     int made = 0;
     for (int id = 0; id < ids && st == AUFACE_OK; id++) {
-        size_t cap = strlen(job->output_csv) + 32;
-        if (!(paths[id] = malloc(cap))) {
-            st = au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for the faces' files");
-            break;
+        if (job->output_csv) {
+            size_t cap = strlen(job->output_csv) + 32;
+            if (!(paths[id] = malloc(cap))) {
+                st = au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for the faces' files");
+                break;
+            }
+            face_csv_path(p, job->output_csv, id, paths[id], cap);
         }
-        face_csv_path(p, job->output_csv, id, paths[id], cap);
-        st = replay_face(p, job, spool, id, paths[id]);
+        st = replay_face(p, job, spool, id, paths[id], job->results ? &results[id] : NULL);
         made = id + 1;
     }
-    if (st == AUFACE_OK && !p->cfg.split_faces)
+    if (st == AUFACE_OK && job->output_csv && !p->cfg.split_faces)
         st = merge_parts(paths, made, job->output_csv, &p->err);
+    if (st == AUFACE_OK && job->results)
+        st = au_results_merge_by_frame(results, made, job->results, &p->err);
     for (int id = 0; id < made; id++)
-        if (!p->cfg.split_faces || st != AUFACE_OK)
+        if (paths[id] && (!p->cfg.split_faces || st != AUFACE_OK))
             unlink(paths[id]);
-    for (int id = 0; id < ids; id++)
+    for (int id = 0; id < ids; id++) {
         free(paths[id]);
+        auface_results_free(results[id]);
+    }
     free(paths);
+    free(results);
     return st;
 }
 

@@ -50,6 +50,56 @@ void au_results_set_aus(auface_results *r, long row, const double *reg, const do
     memcpy(v + s->n_reg, cls, (size_t)s->n_class * sizeof *v);
 }
 
+/* The part whose next row has the lowest frame (the first part on a tie), -1 when every
+ * part is done. Column 0 is the frame number. */
+static int next_part(auface_results *const *parts, const long *at, int n)
+{
+    int best = -1;
+    double best_frame = 0.0;
+    for (int i = 0; i < n; i++) {
+        if (!parts[i] || at[i] >= parts[i]->rows)
+            continue;
+        double frame = parts[i]->data[(size_t)at[i] * (size_t)parts[i]->schema.n_cols];
+        if (best < 0 || frame < best_frame) {
+            best = i;
+            best_frame = frame;
+        }
+    }
+    return best;
+}
+
+auface_status au_results_merge_by_frame(auface_results **parts, int n, auface_results **out,
+                                        au_err *err)
+{
+    *out = NULL;
+    int first = -1;
+    for (int i = 0; i < n && first < 0; i++)
+        if (parts[i])
+            first = i;
+    auface_status st = first < 0 ? au_fail(err, AUFACE_ERR_INTERNAL, "no results to merge")
+                                 : au_results_create(out, &parts[first]->schema, err);
+    long *at = calloc((size_t)(n > 0 ? n : 1), sizeof *at);
+    if (st == AUFACE_OK && !at)
+        st = au_fail(err, AUFACE_ERR_NOMEM, "out of memory merging results");
+    const int cols = first >= 0 ? parts[first]->schema.n_cols : 0;
+    for (int i; st == AUFACE_OK && (i = next_part(parts, at, n)) >= 0; at[i]++) {
+        const double *row = parts[i]->data + (size_t)at[i] * (size_t)cols;
+        if ((st = au_results_append(*out, row, err)) == AUFACE_OK)
+            memcpy((*out)->data + (size_t)((*out)->rows - 1) * (size_t)cols, row,
+                   (size_t)cols * sizeof *row);
+    }
+    free(at);
+    for (int i = 0; i < n; i++) {
+        auface_results_free(parts[i]);
+        parts[i] = NULL;
+    }
+    if (st != AUFACE_OK) {
+        auface_results_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 long auface_results_rows(const auface_results *r)
 {
     return r ? r->rows : 0;

@@ -22,4 +22,10 @@ auface_status au_results_append(auface_results *r, const double *values, au_err 
 /* Sets the AU columns of row `row`: `reg` (n_reg intensities) then `cls` (n_class). */
 void au_results_set_aus(auface_results *r, long row, const double *reg, const double *cls);
 
+/* Moves the rows of `parts` (results of one schema, each sorted by frame) into one
+ * results object sorted by frame, then by part order (the faces' ids), and frees the
+ * parts. */
+auface_status au_results_merge_by_frame(auface_results **parts, int n, auface_results **out,
+                                        au_err *err);
+
 #endif
