@@ -39,30 +39,30 @@ static void strlist_free(strlist *l)
     free(l->v);
 }
 
-int au_batch_is_video_name(const char *name)
+/* 1 when `name` ends in "." and one of the `count` extensions (any case). */
+static int has_extension(const char *name, const char *const *ext, size_t count)
 {
-    static const char *const ext[] = {"avi", "mp4", "mov", "mkv", "wmv", "webm", "m4v",
-                                      "mpg", "mpeg", "flv", "3gp", "mts", "m2ts", "ts",
-                                      "ogv", "asf", "mxf"};
     const char *dot = strrchr(name, '.');
     if (!dot || dot == name)
         return 0;
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+    for (size_t i = 0; i < count; i++)
         if (strcasecmp(dot + 1, ext[i]) == 0)
             return 1;
     return 0;
 }
 
+int au_batch_is_video_name(const char *name)
+{
+    static const char *const ext[] = {"avi", "mp4", "mov", "mkv", "wmv", "webm", "m4v",
+                                      "mpg", "mpeg", "flv", "3gp", "mts", "m2ts", "ts",
+                                      "ogv", "asf", "mxf"};
+    return has_extension(name, ext, sizeof ext / sizeof ext[0]);
+}
+
 int au_batch_is_image_name(const char *name)
 {
     static const char *const ext[] = {"jpg", "jpeg", "png", "bmp"};
-    const char *dot = strrchr(name, '.');
-    if (!dot || dot == name)
-        return 0;
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-        if (strcasecmp(dot + 1, ext[i]) == 0)
-            return 1;
-    return 0;
+    return has_extension(name, ext, sizeof ext / sizeof ext[0]);
 }
 
 /* A single input that is one still image: an image name that is not a folder. */

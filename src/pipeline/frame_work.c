@@ -29,18 +29,6 @@ double au_now_seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int detect_retinaface(void *d, const uint8_t *bgr, int w, int h, size_t stride,
-                             au_face_box *out, int max_out, au_err *err)
-{
-    return au_retinaface_detect(d, bgr, w, h, stride, out, max_out, err);
-}
-
-static int detect_yunet(void *d, const uint8_t *bgr, int w, int h, size_t stride,
-                        au_face_box *out, int max_out, au_err *err)
-{
-    return au_yunet_detect(d, bgr, w, h, stride, out, max_out, err);
-}
-
 static auface_status create_detector(au_worker *w, au_detector_kind kind,
                                      const au_nn_model *model, au_tracker_config cfg,
                                      const au_pdm *pdm, au_err *err)
@@ -49,11 +37,11 @@ static auface_status create_detector(au_worker *w, au_detector_kind kind,
     if (kind == AU_DETECTOR_YUNET) {
         st = au_yunet_create(&w->yunet, model, err);
         if (st == AUFACE_OK)
-            au_tracker_init(&w->tracker, cfg, pdm, detect_yunet, w->yunet, w->pfld);
+            au_tracker_init(&w->tracker, cfg, pdm, au_detect_with_yunet, w->yunet, w->pfld);
     } else {
         st = au_retinaface_create(&w->retinaface, model, err);
         if (st == AUFACE_OK)
-            au_tracker_init(&w->tracker, cfg, pdm, detect_retinaface, w->retinaface, w->pfld);
+            au_tracker_init(&w->tracker, cfg, pdm, au_detect_with_retinaface, w->retinaface, w->pfld);
     }
     return st;
 }

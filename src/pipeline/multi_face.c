@@ -15,18 +15,6 @@
 
 /* ---- pass 1: follow the faces, spool their landmarks ---------------------------------- */
 
-static int detect_retinaface(void *d, const uint8_t *bgr, int w, int h, size_t stride,
-                             au_face_box *out, int max_out, au_err *err)
-{
-    return au_retinaface_detect(d, bgr, w, h, stride, out, max_out, err);
-}
-
-static int detect_yunet(void *d, const uint8_t *bgr, int w, int h, size_t stride,
-                        au_face_box *out, int max_out, au_err *err)
-{
-    return au_yunet_detect(d, bgr, w, h, stride, out, max_out, err);
-}
-
 /* What pass 1 opens; released in one place. */
 typedef struct tracking_pass {
     au_source *src;
@@ -51,10 +39,10 @@ static auface_status open_tracking(auface_pipeline *p, const auface_job *job,
     au_tracker_config tc = {p->cfg.detect_interval, AU_TRACK_MIN_CONFIDENCE};
     if (p->cfg.detector == AUFACE_DETECTOR_YUNET) {
         st = au_yunet_create(&tp->yunet, p->detector_model, &p->err);
-        au_tracker_init(&tp->fitter, tc, &p->pdm, detect_yunet, tp->yunet, tp->pfld);
+        au_tracker_init(&tp->fitter, tc, &p->pdm, au_detect_with_yunet, tp->yunet, tp->pfld);
     } else {
         st = au_retinaface_create(&tp->retinaface, p->detector_model, &p->err);
-        au_tracker_init(&tp->fitter, tc, &p->pdm, detect_retinaface, tp->retinaface, tp->pfld);
+        au_tracker_init(&tp->fitter, tc, &p->pdm, au_detect_with_retinaface, tp->retinaface, tp->pfld);
     }
     if (st == AUFACE_OK)
         st = au_face_tracks_create(&tp->tracks, p->cfg.max_faces, &tp->fitter, &p->err);

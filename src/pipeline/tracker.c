@@ -3,11 +3,25 @@
 #include <math.h>
 #include <string.h>
 
+#include "detect/retinaface.h"
+#include "detect/yunet.h"
 #include "face/calcparams.h"
 #include "pipeline/face_anchor.h"
 
 /* RMS fit residual (model units) at which confidence is 0.5; see au_fit_confidence. */
 #define FIT_RESIDUAL_HALF 2.0
+
+int au_detect_with_retinaface(void *detector, const uint8_t *bgr, int w, int h, size_t stride,
+                              au_face_box *out, int max_out, au_err *err)
+{
+    return au_retinaface_detect(detector, bgr, w, h, stride, out, max_out, err);
+}
+
+int au_detect_with_yunet(void *detector, const uint8_t *bgr, int w, int h, size_t stride,
+                         au_face_box *out, int max_out, au_err *err)
+{
+    return au_yunet_detect(detector, bgr, w, h, stride, out, max_out, err);
+}
 
 void au_tracker_init(au_tracker *t, au_tracker_config cfg, const au_pdm *pdm,
                      au_detect_fn detect, void *detector, au_pfld *pfld)

@@ -46,6 +46,12 @@ typedef struct au_track_result {
 typedef int (*au_detect_fn)(void *detector, const uint8_t *bgr, int w, int h, size_t stride,
                             au_face_box *out, int max_out, au_err *err);
 
+/* The two detectors as au_detect_fn (`detector` is an au_retinaface / au_yunet). */
+int au_detect_with_retinaface(void *detector, const uint8_t *bgr, int w, int h, size_t stride,
+                              au_face_box *out, int max_out, au_err *err);
+int au_detect_with_yunet(void *detector, const uint8_t *bgr, int w, int h, size_t stride,
+                         au_face_box *out, int max_out, au_err *err);
+
 typedef struct au_tracker {
     au_tracker_config cfg;
     const au_pdm *pdm;
