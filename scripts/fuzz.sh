@@ -9,7 +9,8 @@
 # folder ($AUFACE_SHARED_DIR, default ../shared). Exits non-zero if any harness reports a
 # finding (crash, leak, undefined behaviour, timeout, out-of-memory); the crashing inputs are
 # kept in $FUZZ_BUILD/findings/ (add them to fuzz/regressions/<target>/ once fixed).
-# Environment: FUZZ_BUILD (default build-fuzz), AUFACE_SHARED_DIR, FUZZ_JOBS (build, 2).
+# Environment: FUZZ_BUILD (default build-fuzz), AUFACE_SHARED_DIR, FUZZ_JOBS (build, 2),
+# FUZZ_SEED (libFuzzer's -seed; 0, the default, picks a new one each run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -110,7 +111,8 @@ for t in "${targets[@]}"; do
   fi
   if [ ${#regressions[@]} -gt 0 ]; then
     echo "== $t: replaying ${#regressions[@]} regression files"
-    if ! TMPDIR=$fz_tmp "$exe" "${regressions[@]}" >"$work/$t.replay.log" 2>&1; then
+    if ! TMPDIR=$fz_tmp "$exe" -rss_limit_mb=1536 "${regressions[@]}" \
+        >"$work/$t.replay.log" 2>&1; then
       tail -n 40 "$work/$t.replay.log"
       echo "fuzz.sh: $t: a regression file crashes again" >&2
       status=1
@@ -122,6 +124,7 @@ for t in "${targets[@]}"; do
   log=$build/findings/$t.log
   set +e
   TMPDIR=$fz_tmp "$exe" "$corpus" -max_total_time="$seconds" -max_len="$max" -timeout=20 \
+    -seed="${FUZZ_SEED:-0}" \
     -rss_limit_mb=1536 -print_final_stats=1 -artifact_prefix="$build/findings/$t-" \
     >"$log" 2>&1
   rc=$?

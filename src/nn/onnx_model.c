@@ -109,6 +109,25 @@ static uint64_t read_le(const uint8_t *p, int bytes)
     return v;
 }
 
+/* The bytes a tensor carries, in the unit of its element type (0 for a type not supported). */
+static size_t tensor_data_bytes(const Onnx__TensorProto *tp, int dtype, size_t *unit)
+{
+    if (dtype == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
+        *unit = 4;
+        return tp->has_raw_data ? tp->raw_data.len : tp->n_float_data * 4;
+    }
+    if (dtype == ONNX__TENSOR_PROTO__DATA_TYPE__INT64) {
+        *unit = 8;
+        return tp->has_raw_data ? tp->raw_data.len : tp->n_int64_data * 8;
+    }
+    if (dtype == ONNX__TENSOR_PROTO__DATA_TYPE__INT32) {
+        *unit = 4;
+        return tp->has_raw_data ? tp->raw_data.len : tp->n_int32_data * 4;
+    }
+    *unit = 0;
+    return 0;
+}
+
 static auface_status convert_tensor(loader *ld, const Onnx__TensorProto *tp, au_onnx_tensor *t)
 {
     const char *name = tp->name ? tp->name : "";
@@ -136,6 +155,12 @@ static auface_status convert_tensor(loader *ld, const Onnx__TensorProto *tp, au_
 
     const int dtype = tp->has_data_type ? tp->data_type : 0;
     const size_t raw = tp->has_raw_data ? tp->raw_data.len : 0;
+    /* Checked before anything is allocated: a few bytes of protobuf can declare dims of
+     * gigabytes. */
+    size_t unit, have = tensor_data_bytes(tp, dtype, &unit);
+    if (unit && have != count * unit)
+        return au_fail(ld->err, AUFACE_ERR_FORMAT, "%s: tensor '%s' has %zu bytes of data, its dims need %zu",
+                       ld->path, name, have, count * unit);
     if (dtype == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
         t->dtype = AU_ONNX_FLOAT;
         float *f = arena_alloc(ld->arena, count * sizeof *f + TENSOR_SLACK_BYTES);
