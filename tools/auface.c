@@ -26,6 +26,7 @@ typedef struct progress_state {
     int index, count;     /* input k of n (1-based k) */
     const char *input;
     struct timespec start;
+    long announced;       /* frames the input announces (-1 unknown), from the progress */
 } progress_state;
 
 static double seconds_since(const struct timespec *t0)
@@ -38,6 +39,7 @@ static double seconds_since(const struct timespec *t0)
 static int show_progress(void *user, long done, long total)
 {
     progress_state *ps = user;
+    ps->announced = total;
     if (done % 10 != 0 && done != total)
         return 0;
     double s = seconds_since(&ps->start);
@@ -175,6 +177,7 @@ static void process_item(auface_pipeline *p, const au_cli_args *args, const au_b
         .partial_csv = partial,
     };
     clock_gettime(CLOCK_MONOTONIC, &ps->start);
+    ps->announced = -1;
     auface_summary sum;
     auface_status st = auface_process_video(p, &job, show_progress, ps, &sum);
     if (ps->tty)
@@ -204,6 +207,14 @@ static void process_item(auface_pipeline *p, const au_cli_args *args, const au_b
         fprintf(stderr, "auface: [%d/%d] %s: warning: %ld damaged frame(s) could not be "
                 "decoded and were skipped; the CSV has the %ld frames that could\n",
                 ps->index, ps->count, it->input, sum.frames_failed_decode, sum.frames);
+    /* A container's count can be an estimate from its duration: allow one frame. */
+    if (st == AUFACE_OK && ps->announced > 0 && sum.frames + 1 < ps->announced)
+        fprintf(stderr, "auface: [%d/%d] %s: warning: the video ended after %ld of the %ld "
+                "frames it announces (a truncated file?); the CSV has those %ld frames\n",
+                ps->index, ps->count, it->input, sum.frames, ps->announced, sum.frames);
+    if (st == AUFACE_OK && sum.frames > 0 && sum.frames_succeeded == 0)
+        fprintf(stderr, "auface: [%d/%d] %s: warning: no face was found in any frame (every "
+                "row has success 0)\n", ps->index, ps->count, it->input);
     if (st == AUFACE_OK && it->tracked && !args->quiet)
         fprintf(stderr, "auface: [%d/%d] %s: annotated video in %.2f s (%.1f ms/frame) -> %s\n",
                 ps->index, ps->count, it->input, tracked_s,

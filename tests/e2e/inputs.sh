@@ -24,7 +24,9 @@ echo "ok: multi_face.avi runs through ($(successes "$WORK/multi.csv") of 200 fra
 # A video without a face: every row is written, with success 0.
 ffmpeg -loglevel error -f lavfi -i "testsrc=size=320x240:rate=10" -frames:v 20 \
   -pix_fmt yuv420p "$WORK/noface.mp4"
-run --video "$WORK/noface.mp4" --output "$WORK/noface.csv"
+run --video "$WORK/noface.mp4" --output "$WORK/noface.csv" 2>"$WORK/noface.err"
+grep -q "no face was found in any frame" "$WORK/noface.err" \
+  || fail "no-face video: no warning on stderr: $(cat "$WORK/noface.err")"
 [ "$(rows "$WORK/noface.csv")" -eq 20 ] && [ "$(successes "$WORK/noface.csv")" -eq 0 ] \
   || fail "no-face video: $(rows "$WORK/noface.csv") rows, $(successes "$WORK/noface.csv") successes"
 echo "ok: a video without a face gives 20 rows with success 0"
