@@ -41,10 +41,7 @@ static auface_status load_static_aus(auface_pipeline *p, au_image_mode *im)
         return AUFACE_OK;
     }
     char dir[4200];
-    if (p->files.au_dir)
-        snprintf(dir, sizeof dir, "%s", p->files.au_dir);
-    else
-        snprintf(dir, sizeof dir, "%s/openface/AU_predictors", p->models_dir);
+    au_pipeline_au_dir(p, dir, sizeof dir);
     auface_status st = au_models_load(&im->own_static_aus, dir, 1, &p->err);
     im->models.static_aus = im->own_static_aus;
     return st;

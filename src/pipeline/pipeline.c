@@ -255,14 +255,19 @@ static auface_status create_pipeline(const auface_config *cfg, auface_pipeline *
     if (st != AUFACE_OK)
         return st;
     char au_dir[4200];
-    if (p->files.au_dir)
-        snprintf(au_dir, sizeof au_dir, "%s", p->files.au_dir);
-    else
-        snprintf(au_dir, sizeof au_dir, "%s/openface/AU_predictors", p->models_dir);
+    au_pipeline_au_dir(p, au_dir, sizeof au_dir);
     st = au_models_load(&p->models, au_dir, cfg->au_static, &p->err);
     if (st != AUFACE_OK)
         return st;
     return load_face_models(p);
+}
+
+void au_pipeline_au_dir(const auface_pipeline *p, char *out, size_t cap)
+{
+    if (p->files.au_dir)
+        snprintf(out, cap, "%s", p->files.au_dir);
+    else
+        snprintf(out, cap, "%s/openface/AU_predictors", p->models_dir);
 }
 
 auface_status auface_pipeline_create(const auface_config *cfg, auface_pipeline **out)

@@ -61,6 +61,10 @@ auface_status au_process_face_replay(auface_pipeline *p, const auface_job *job,
 /* Frees the stream state (auface_pipeline_destroy). */
 void au_stream_free(struct au_stream *s);
 
+/* The AU predictor folder: the explicit one, else openface/AU_predictors of the model
+ * folder. */
+void au_pipeline_au_dir(const auface_pipeline *p, char *out, size_t cap);
+
 /* Loads the detector and landmark networks if not yet loaded. */
 auface_status au_pipeline_load_landmarker(auface_pipeline *p);
 

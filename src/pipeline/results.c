@@ -84,9 +84,10 @@ auface_status au_results_merge_by_frame(auface_results **parts, int n, auface_re
     const int cols = first >= 0 ? parts[first]->schema.n_cols : 0;
     for (int i; st == AUFACE_OK && (i = next_part(parts, at, n)) >= 0; at[i]++) {
         const double *row = parts[i]->data + (size_t)at[i] * (size_t)cols;
+        const au_csv_schema *sc = &parts[i]->schema;
         if ((st = au_results_append(*out, row, err)) == AUFACE_OK)
-            memcpy((*out)->data + (size_t)((*out)->rows - 1) * (size_t)cols, row,
-                   (size_t)cols * sizeof *row);
+            au_results_set_aus(*out, (*out)->rows - 1, row + sc->first_au,
+                               row + sc->first_au + sc->n_reg);
     }
     free(at);
     for (int i = 0; i < n; i++) {
