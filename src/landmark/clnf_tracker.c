@@ -227,22 +227,40 @@ static int widest(const au_mtcnn_box *boxes, int count)
     return best;
 }
 
-/* B. Detection and multi-hypothesis re-initialisation. Sets *handled when a face was found
- * (the frame's return value is then in *ret). */
-static auface_status redetect(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
-                              size_t stride, int initial, int *handled, int *ret, au_err *err)
+/* FeatureExtraction's choice of box: the widest face of an MTCNN run on the whole frame. */
+static int widest_face(void *user, const uint8_t *bgr, int w, int h, size_t stride,
+                       float box[4], au_err *err)
 {
-    *handled = 0;
-    auface_status st = ensure_mtcnn_scratch(t, w, h, err);
-    if (st != AUFACE_OK)
-        return st;
+    au_clnf_tracker *t = user;
+    if (ensure_mtcnn_scratch(t, w, h, err) != AUFACE_OK)
+        return -1;
     au_mtcnn_box boxes[MAX_FACES];
     int count = au_mtcnn_detect(t->mtcnn, bgr, w, h, stride, AU_MTCNN_DEFAULT_MIN_FACE, boxes,
                                 MAX_FACES, t->mtcnn_scratch, err);
     if (count < 0)
-        return err ? err->status : AUFACE_ERR_INTERNAL;
+        return -1;
     int best = widest(boxes, count);
     if (best < 0)
+        return 0;
+    box[0] = boxes[best].x;
+    box[1] = boxes[best].y;
+    box[2] = boxes[best].w;
+    box[3] = boxes[best].h;
+    return 1;
+}
+
+/* B. Detection and multi-hypothesis re-initialisation. Sets *handled when a face was found
+ * (the frame's return value is then in *ret). */
+static auface_status redetect(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                              size_t stride, au_clnf_box_fn pick, void *user, int initial,
+                              int *handled, int *ret, au_err *err)
+{
+    *handled = 0;
+    float box[4];
+    int found = pick(user, bgr, w, h, stride, box, err);
+    if (found < 0)
+        return err ? err->status : AUFACE_ERR_INTERNAL;
+    if (!found)
         return AUFACE_OK;
     *handled = 1;
     t->tracking_initialised = 1;
@@ -250,9 +268,8 @@ static auface_status redetect(au_clnf_tracker *t, const uint8_t *bgr, int w, int
     memcpy(saved_g, t->global, sizeof saved_g);
     memcpy(saved_p, t->local, sizeof saved_p);
     memcpy(saved_lm, t->landmarks, sizeof saved_lm);
-    const float box[4] = {boxes[best].x, boxes[best].y, boxes[best].w, boxes[best].h};
-    st = au_clnf_detect_from_box(t->fitter, t->gray, w, h, (size_t)w, box, &t->params, &t->fit,
-                                 err);
+    auface_status st = au_clnf_detect_from_box(t->fitter, t->gray, w, h, (size_t)w, box,
+                                               &t->params, &t->fit, err);
     if (st != AUFACE_OK)
         return st;
     t->fitted = 1;
@@ -296,6 +313,13 @@ static void current_eyes(const au_clnf_tracker *t, au_eyes *eyes)
 auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
                                    size_t stride, au_clnf_frame *out, au_err *err)
 {
+    return au_clnf_tracker_step_from(t, bgr, w, h, stride, widest_face, t, out, err);
+}
+
+auface_status au_clnf_tracker_step_from(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                                        size_t stride, au_clnf_box_fn pick, void *user,
+                                        au_clnf_frame *out, au_err *err)
+{
     memset(out, 0, sizeof *out);
     auface_status st = make_gray(t, bgr, w, h, stride, err);
     if (st != AUFACE_OK)
@@ -306,7 +330,7 @@ auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w
     int ret = t->detection_success, handled = 0;
     if (should_detect(t)) {
         out->detected = 1;
-        st = redetect(t, bgr, w, h, stride, initial, &handled, &ret, err);
+        st = redetect(t, bgr, w, h, stride, pick, user, initial, &handled, &ret, err);
         if (st != AUFACE_OK)
             return st;
     }

@@ -63,4 +63,17 @@ void au_clnf_tracker_reset(au_clnf_tracker *t);
 auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
                                    size_t stride, au_clnf_frame *out, au_err *err);
 
+/* Where the box comes from when the tracker decides to (re)detect: 1 with `box` = (x, y, w,
+ * h) as MTCNN made it (the fit is sensitive to its last bit), 0 when there is no face to
+ * start from, < 0 on error (message in err). */
+typedef int (*au_clnf_box_fn)(void *user, const uint8_t *bgr, int w, int h, size_t stride,
+                              float box[4], au_err *err);
+
+/* As au_clnf_tracker_step, with the detections chosen by `pick` instead of the widest box of
+ * the tracker's own MTCNN run: several faces are followed by one tracker each, and each must
+ * only ever be re-detected on its own face. */
+auface_status au_clnf_tracker_step_from(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                                        size_t stride, au_clnf_box_fn pick, void *user,
+                                        au_clnf_frame *out, au_err *err);
+
 #endif

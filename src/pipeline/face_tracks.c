@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/mtcnn.h"
 #include "pipeline/face_anchor.h"
 
 #define TRACKS_MAX_BOXES 64
@@ -11,14 +12,25 @@
 typedef struct track {
     int id;
     int active;
+    int slot;                                /* CLNF: its tracker, in ft->slots */
+    int failures;                            /* CLNF: failed frames in a row */
     float previous[2 * AU_PDM_MAX_POINTS];   /* last good landmarks */
     au_face_box reference;                   /* their box (where the face was last) */
     double last_seen;                        /* timestamp of the last good frame */
 } track;
 
 struct au_face_tracks {
-    au_tracker *fitter;
+    au_tracker *fitter;       /* PFLD; NULL with CLNF */
+    int n_points;
+    int detect_interval;
     int max_faces;
+    /* CLNF: one tracker per slot (max_faces), made when first needed, and the detector */
+    au_face_tracks_clnf clnf;
+    au_clnf_tracker **slots;
+    int *slot_used;
+    au_mtcnn_scratch *mtcnn_scratch;
+    int scratch_w, scratch_h;
+    au_mtcnn_box raw[TRACKS_MAX_BOXES]; /* the CLNF detections as MTCNN made them */
     track *tracks;            /* indexed by id */
     int n_tracks;
     int capacity;
@@ -46,7 +58,28 @@ auface_status au_face_tracks_create(au_face_tracks **out, int max_faces, au_trac
     if (!ft)
         return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for face tracks");
     ft->fitter = fitter;
+    ft->n_points = fitter->pdm->n;
+    ft->detect_interval = fitter->cfg.detect_interval;
     ft->max_faces = max_faces > 0 ? max_faces : 1;
+    *out = ft;
+    return AUFACE_OK;
+}
+
+auface_status au_face_tracks_create_clnf(au_face_tracks **out, int max_faces,
+                                         const au_face_tracks_clnf *clnf, au_err *err)
+{
+    *out = NULL;
+    au_face_tracks *ft = calloc(1, sizeof *ft);
+    int slots = max_faces > 0 ? max_faces : 1;
+    if (!ft || !(ft->slots = calloc((size_t)slots, sizeof *ft->slots)) ||
+        !(ft->slot_used = calloc((size_t)slots, sizeof *ft->slot_used))) {
+        au_face_tracks_free(ft);
+        return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for face tracks");
+    }
+    ft->clnf = *clnf;
+    ft->n_points = au_clnf_model_main_const(clnf->model)->pdm.n;
+    ft->detect_interval = clnf->detect_interval > 0 ? clnf->detect_interval : 1;
+    ft->max_faces = slots;
     *out = ft;
     return AUFACE_OK;
 }
@@ -55,6 +88,11 @@ void au_face_tracks_free(au_face_tracks *ft)
 {
     if (!ft)
         return;
+    for (int i = 0; ft->slots && i < ft->max_faces; i++)
+        au_clnf_tracker_free(ft->slots[i]);
+    free(ft->slots);
+    free(ft->slot_used);
+    au_mtcnn_scratch_free(ft->mtcnn_scratch);
     free(ft->tracks);
     free(ft);
 }
@@ -64,13 +102,37 @@ int au_face_tracks_ids(const au_face_tracks *ft)
     return ft->n_tracks;
 }
 
+/* MTCNN on the whole frame into ft->raw, and as boxes into ft->boxes; their count. */
+static int detect_mtcnn(au_face_tracks *ft, const frame_ref *f, au_err *err)
+{
+    if (!ft->mtcnn_scratch || f->w > ft->scratch_w || f->h > ft->scratch_h) {
+        au_mtcnn_scratch_free(ft->mtcnn_scratch);
+        ft->mtcnn_scratch = NULL;
+        if (au_mtcnn_scratch_create(&ft->mtcnn_scratch, ft->clnf.mtcnn, f->w, f->h,
+                                    AU_MTCNN_DEFAULT_MIN_FACE, err) != AUFACE_OK)
+            return -1;
+        ft->scratch_w = f->w;
+        ft->scratch_h = f->h;
+    }
+    int count = au_mtcnn_detect(ft->clnf.mtcnn, f->bgr, f->w, f->h, f->stride,
+                                AU_MTCNN_DEFAULT_MIN_FACE, ft->raw, TRACKS_MAX_BOXES,
+                                ft->mtcnn_scratch, err);
+    for (int i = 0; i < count; i++) {
+        const au_mtcnn_box *b = &ft->raw[i];
+        ft->boxes[i] = (au_face_box){.x1 = b->x, .y1 = b->y, .x2 = b->x + b->w,
+                                     .y2 = b->y + b->h, .score = b->confidence};
+    }
+    return count;
+}
+
 static auface_status detect_once(au_face_tracks *ft, const frame_ref *f, au_err *err)
 {
     if (ft->detected)
         return AUFACE_OK;
     au_tracker *t = ft->fitter;
-    int count = t->detect(t->detector, f->bgr, f->w, f->h, f->stride, ft->boxes,
-                          TRACKS_MAX_BOXES, err);
+    int count = t ? t->detect(t->detector, f->bgr, f->w, f->h, f->stride, ft->boxes,
+                              TRACKS_MAX_BOXES, err)
+                  : detect_mtcnn(ft, f, err);
     if (count < 0)
         return err ? err->status : AUFACE_ERR_INTERNAL;
     ft->detected = 1;
@@ -155,7 +217,7 @@ static void keep(track *tr, const au_track_result *r, int n, double timestamp)
 static auface_status follow(au_face_tracks *ft, const frame_ref *f, int scheduled, track *tr,
                             au_track_result *r, au_err *err)
 {
-    const int n = ft->fitter->pdm->n;
+    const int n = ft->n_points;
     auface_status st = AUFACE_OK;
     r->success = 0;
     if (scheduled)
@@ -183,6 +245,168 @@ static auface_status follow(au_face_tracks *ft, const frame_ref *f, int schedule
     }
     if (ft->detected)
         claim_covered(ft, &tr->reference);
+    return AUFACE_OK;
+}
+
+/* ---- CLNF: one tracker per followed face -------------------------------------------- */
+
+/* The detection a CLNF tracker gets when it asks for one: detection `fixed` for a track
+ * being started, otherwise the unclaimed detection that continues the track's face. */
+typedef struct clnf_pick {
+    au_face_tracks *ft;
+    const frame_ref *f;
+    const track *tr;          /* NULL: `fixed` */
+    int fixed;
+} clnf_pick;
+
+static int pick_detection(void *user, const uint8_t *bgr, int w, int h, size_t stride,
+                          float box[4], au_err *err)
+{
+    (void)bgr, (void)w, (void)h, (void)stride;
+    clnf_pick *pick = user;
+    au_face_tracks *ft = pick->ft;
+    int j = pick->fixed;
+    if (pick->tr) {
+        if (detect_once(ft, pick->f, err) != AUFACE_OK)
+            return -1;
+        if ((j = unclaimed_continuing(ft, &pick->tr->reference)) < 0)
+            return 0;
+        ft->claimed[j] = 1;
+    }
+    const au_mtcnn_box *b = &ft->raw[j];
+    box[0] = b->x;
+    box[1] = b->y;
+    box[2] = b->w;
+    box[3] = b->h;
+    return 1;
+}
+
+/* A free slot's tracker, reset for a new face (made on first use); its index in *slot. */
+static auface_status take_slot(au_face_tracks *ft, int *slot, au_err *err)
+{
+    int i = 0;
+    while (i < ft->max_faces && ft->slot_used[i])
+        i++;
+    if (i == ft->max_faces)
+        return au_fail(err, AUFACE_ERR_INTERNAL, "no free CLNF tracker for a new face");
+    if (!ft->slots[i]) {
+        auface_status st = au_clnf_tracker_create(&ft->slots[i], ft->clnf.model,
+                                                  ft->clnf.mtcnn, ft->clnf.params,
+                                                  ft->clnf.threads, err);
+        if (st != AUFACE_OK)
+            return st;
+    }
+    au_clnf_tracker_reset(ft->slots[i]);
+    ft->slot_used[i] = 1;
+    *slot = i;
+    return AUFACE_OK;
+}
+
+static void end_clnf_track(au_face_tracks *ft, track *tr)
+{
+    tr->active = 0;
+    ft->slot_used[tr->slot] = 0;
+}
+
+static void face_from_clnf(const au_clnf_frame *cf, int n, au_tracked_face *face)
+{
+    face->clnf = 1;
+    face->frame = *cf;
+    face->result.success = cf->success;
+    face->result.confidence = cf->certainty;
+    face->result.detected = cf->detected;
+    memcpy(face->result.landmarks, cf->landmarks, sizeof(float) * 2 * (size_t)n);
+    memcpy(face->result.global, cf->global, sizeof face->result.global);
+    memcpy(face->result.local, cf->local, sizeof face->result.local);
+}
+
+/* One CLNF step of slot `slot` with detections from `pick`, into face. */
+static auface_status step_clnf(au_face_tracks *ft, const frame_ref *f, int slot,
+                               clnf_pick *pick, au_tracked_face *face, au_err *err)
+{
+    au_clnf_frame cf;
+    auface_status st = au_clnf_tracker_step_from(ft->slots[slot], f->bgr, f->w, f->h,
+                                                 f->stride, pick_detection, pick, &cf, err);
+    if (st == AUFACE_OK)
+        face_from_clnf(&cf, ft->n_points, face);
+    return st;
+}
+
+/* Follows an active track onto this frame with its CLNF tracker. Its frame is given
+ * (*emit) unless the track turned out to hold a lower id's face; it ends after
+ * AU_TRACK_CLNF_FAILURES failed frames in a row. */
+static auface_status follow_clnf(au_face_tracks *ft, const frame_ref *f, track *tr,
+                                 au_tracked_face *face, int *emit, au_err *err)
+{
+    clnf_pick pick = {ft, f, tr, -1};
+    *emit = 0;
+    auface_status st = step_clnf(ft, f, tr->slot, &pick, face, err);
+    if (st != AUFACE_OK)
+        return st;
+    au_face_box now, before = tr->reference;
+    au_box_from_landmarks(face->frame.landmarks, ft->n_points, &now);
+    tr->reference = now;
+    if (held_by_lower_id(ft, tr)) {
+        tr->reference = before;
+        end_clnf_track(ft, tr);
+        return AUFACE_OK;
+    }
+    if (ft->detected)
+        claim_covered(ft, &now);
+    if (face->frame.detection_success) {
+        tr->failures = 0;
+        tr->last_seen = f->timestamp;
+    } else {
+        /* a failed fit does not say where the face is: revival looks where it was seen */
+        tr->reference = before;
+        if (++tr->failures >= AU_TRACK_CLNF_FAILURES)
+            end_clnf_track(ft, tr);
+    }
+    *emit = 1;
+    return AUFACE_OK;
+}
+
+/* Starts a CLNF tracker on detection j (the initial multi-hypothesis fit); *ok when the
+ * validator accepts the face, and then the track holds the slot in *slot. */
+static auface_status start_clnf(au_face_tracks *ft, const frame_ref *f, int j, int *slot,
+                                au_tracked_face *face, int *ok, au_err *err)
+{
+    *ok = 0;
+    auface_status st = take_slot(ft, slot, err);
+    if (st != AUFACE_OK)
+        return st;
+    clnf_pick pick = {ft, f, NULL, j};
+    st = step_clnf(ft, f, *slot, &pick, face, err);
+    *ok = st == AUFACE_OK && face->frame.detection_success;
+    if (!*ok)
+        ft->slot_used[*slot] = 0;
+    return st;
+}
+
+/* Follows an active track onto this frame with its landmarker; *emit when the frame is
+ * one of the track's. */
+static auface_status follow_track(au_face_tracks *ft, const frame_ref *f, int scheduled,
+                                  track *tr, au_tracked_face *face, int *emit, au_err *err)
+{
+    memset(face, 0, sizeof *face);
+    face->id = tr->id;
+    if (!ft->fitter)
+        return follow_clnf(ft, f, tr, face, emit, err);
+    auface_status st = follow(ft, f, scheduled, tr, &face->result, err);
+    *emit = st == AUFACE_OK && tr->active;
+    return st;
+}
+
+/* Fits a new face in detection j; *ok when it is one (a CLNF track then holds *slot). */
+static auface_status start_face(au_face_tracks *ft, const frame_ref *f, int j, int *slot,
+                                au_tracked_face *face, int *ok, au_err *err)
+{
+    memset(face, 0, sizeof *face);
+    *slot = -1;
+    if (!ft->fitter)
+        return start_clnf(ft, f, j, slot, face, ok, err);
+    fit(ft, f, &ft->boxes[j], &face->result);
+    *ok = face->result.success;
     return AUFACE_OK;
 }
 
@@ -250,7 +474,7 @@ static int largest_unclaimed(const au_face_tracks *ft)
 static auface_status start_tracks(au_face_tracks *ft, const frame_ref *f,
                                   au_tracked_face *faces, int *count, au_err *err)
 {
-    const int n = ft->fitter->pdm->n;
+    const int n = ft->n_points;
     /* The faces already followed are not new, whenever this frame's detection ran. */
     for (int i = 0; i < ft->n_tracks; i++)
         if (ft->tracks[i].active)
@@ -261,20 +485,29 @@ static auface_status start_tracks(au_face_tracks *ft, const frame_ref *f,
         if (j < 0)
             return AUFACE_OK;
         ft->claimed[j] = 1;
-        au_track_result r;
-        fit(ft, f, &ft->boxes[j], &r);
-        if (!r.success)
+        au_tracked_face face;
+        int ok, slot;
+        auface_status st = start_face(ft, f, j, &slot, &face, &ok, err);
+        if (st != AUFACE_OK)
+            return st;
+        if (!ok)
             continue;
         int old = revivable(ft, &ft->boxes[j], f->timestamp);
         track *tr = old >= 0 ? &ft->tracks[old] : new_track(ft, err);
-        if (!tr)
+        if (!tr) {
+            if (slot >= 0)
+                ft->slot_used[slot] = 0;
             return err ? err->status : AUFACE_ERR_NOMEM;
+        }
         tr->active = 1;
-        keep(tr, &r, n, f->timestamp);
+        tr->slot = slot;
+        tr->failures = 0;
+        keep(tr, &face.result, n, f->timestamp);
         claim_covered(ft, &tr->reference);
         active++;
-        r.detected = 1;
-        faces[(*count)++] = (au_tracked_face){tr->id, r};
+        face.result.detected = 1;
+        face.id = tr->id;
+        faces[(*count)++] = face;
     }
     return AUFACE_OK;
 }
@@ -295,7 +528,7 @@ auface_status au_face_tracks_step(au_face_tracks *ft, const uint8_t *bgr, int w,
                                   au_tracked_face *faces, int *count, au_err *err)
 {
     frame_ref f = {bgr, w, h, stride, index, timestamp};
-    int scheduled = index % ft->fitter->cfg.detect_interval == 0;
+    int scheduled = index % ft->detect_interval == 0;
     *count = 0;
     ft->detected = 0;
     ft->n_boxes = 0;
@@ -303,12 +536,12 @@ auface_status au_face_tracks_step(au_face_tracks *ft, const uint8_t *bgr, int w,
         track *tr = &ft->tracks[i];
         if (!tr->active)
             continue;
-        au_track_result r;
-        auface_status st = follow(ft, &f, scheduled, tr, &r, err);
+        int emit;
+        auface_status st = follow_track(ft, &f, scheduled, tr, &faces[*count], &emit, err);
         if (st != AUFACE_OK)
             return st;
-        if (tr->active && *count < ft->max_faces)
-            faces[(*count)++] = (au_tracked_face){tr->id, r};
+        if (emit && *count < ft->max_faces)
+            (*count)++;
     }
     int active = active_count(ft);
     /* New faces are looked for at the detection schedule, while no face is followed, and

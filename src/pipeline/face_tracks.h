@@ -15,16 +15,34 @@
 #ifndef AU_PIPELINE_FACE_TRACKS_H
 #define AU_PIPELINE_FACE_TRACKS_H
 
+#include "landmark/clnf_tracker.h"
 #include "pipeline/tracker.h"
 
 /* How long an ended track's id waits for its face to come back. */
 #define AU_TRACK_REVIVE_SECONDS 2.0
 
+/* With CLNF, the frames in a row a track may fail the validator before it ends
+ * (FaceLandmarkVidMulti frees a slot after as many; MULTI_FACE_SPEC). */
+#define AU_TRACK_CLNF_FAILURES 6
+
 /* One tracked face on one frame. */
 typedef struct au_tracked_face {
     int id;
-    au_track_result result;
+    au_track_result result;   /* landmarks, success and confidence */
+    int clnf;                 /* 1: followed by a CLNF tracker, whose frame is `frame` */
+    au_clnf_frame frame;      /* (its parameters, what the AU stage is told, its eyes) */
 } au_tracked_face;
+
+/* OpenFace's CLNF as the landmarker of the tracks: one tracker per followed face, started
+ * from and re-detected on MTCNN boxes of the whole frame. The caller owns the model and
+ * the detector (read-only). */
+typedef struct au_face_tracks_clnf {
+    const au_clnf_model *model;
+    const au_mtcnn *mtcnn;
+    const au_clnf_params *params;
+    int threads;              /* per tracker (au_clnf_tracker_create) */
+    int detect_interval;      /* new faces are looked for on frames index % this == 0 */
+} au_face_tracks_clnf;
 
 typedef struct au_face_tracks au_face_tracks;
 
@@ -32,11 +50,17 @@ typedef struct au_face_tracks au_face_tracks;
  * caller owns them and its previous-frame state is not used). */
 auface_status au_face_tracks_create(au_face_tracks **out, int max_faces, au_tracker *fitter,
                                     au_err *err);
+/* As au_face_tracks_create, with CLNF trackers. Each followed face is tracked as
+ * FeatureExtraction tracks its one face (CLNF_SPEC §8), except that its re-detections only
+ * take a detection that continues it; it ends after AU_TRACK_CLNF_FAILURES failed frames in
+ * a row, and its failed frames are given (success 0), as a single-face run writes them. */
+auface_status au_face_tracks_create_clnf(au_face_tracks **out, int max_faces,
+                                         const au_face_tracks_clnf *clnf, au_err *err);
 void au_face_tracks_free(au_face_tracks *ft);
 
 /* The faces tracked on frame `index` (frames in order), by increasing id, into `faces`
  * (room for max_faces); their number in *count. Only faces tracked successfully are
- * given. */
+ * given (and, with CLNF, the failed frames of a track that goes on). */
 auface_status au_face_tracks_step(au_face_tracks *ft, const uint8_t *bgr, int w, int h,
                                   size_t stride, long index, double timestamp,
                                   au_tracked_face *faces, int *count, au_err *err);

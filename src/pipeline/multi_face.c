@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "detect/retinaface.h"
+#include "common/cpu_count.h"
 #include "detect/yunet.h"
 #include "io/atomic_file.h"
 #include "io/source.h"
@@ -32,6 +33,13 @@ static auface_status open_tracking(auface_pipeline *p, const auface_job *job,
     auface_status st = au_pipeline_load_landmarker(p);
     if (st == AUFACE_OK)
         st = au_source_open(&tp->src, job->input, &p->err);
+    if (st == AUFACE_OK && p->cfg.landmarks == AUFACE_LANDMARKS_CLNF) {
+        /* each face's tracker spreads its fits over the threads the job may use */
+        int threads = p->cfg.workers > 0 ? p->cfg.workers : au_usable_cpus(256);
+        au_face_tracks_clnf clnf = {p->clnf_model, p->mtcnn, &p->clnf_params, threads,
+                                    p->cfg.detect_interval};
+        return au_face_tracks_create_clnf(&tp->tracks, p->cfg.max_faces, &clnf, &p->err);
+    }
     if (st == AUFACE_OK)
         st = au_pfld_create(&tp->pfld, p->pfld_model, &p->err);
     if (st != AUFACE_OK)

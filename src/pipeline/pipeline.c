@@ -232,10 +232,6 @@ static auface_status create_pipeline(const auface_config *cfg, auface_pipeline *
                        ? "CLNF landmarks start from OpenFace's MTCNN detector only"
                        : "the MTCNN detector goes with CLNF landmarks; PFLD uses RetinaFace "
                          "or YuNet");
-    if (clnf && p->cfg.max_faces > 1)
-        return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED, "several faces (max_faces %d) are "
-                       "followed with PFLD landmarks only, not yet with CLNF",
-                       p->cfg.max_faces);
     if (p->cfg.max_faces < 0)
         return au_fail(&p->err, AUFACE_ERR_ARG, "invalid configuration: max_faces %d",
                        p->cfg.max_faces);

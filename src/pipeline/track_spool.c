@@ -12,6 +12,9 @@ typedef struct spool_record {
     int success;
     double confidence;
     float landmarks[2 * AU_PDM_MAX_POINTS];
+    int clnf;
+    au_clnf_frame frame;      /* with clnf: the tracker's frame, as the single-face job
+                                 takes it (au_frame_input_from_clnf) */
 } spool_record;
 
 typedef struct span {
@@ -80,6 +83,9 @@ auface_status au_track_spool_add(au_track_spool *s, long index, const au_tracked
     r.success = face->result.success;
     r.confidence = face->result.confidence;
     memcpy(r.landmarks, face->result.landmarks, sizeof r.landmarks);
+    r.clnf = face->clnf;
+    if (face->clnf)
+        r.frame = face->frame;
     if (fwrite(&r, sizeof r, 1, s->f) != 1)
         return au_fail(err, AUFACE_ERR_IO, "cannot write the faces' landmarks to a temporary "
                        "file: %s", strerror(errno));
@@ -143,6 +149,10 @@ int au_track_spool_fill(au_track_spool *s, au_frame_input *in, au_err *err)
             return r;
         if (r == 0)
             break;
+    }
+    if (s->have_pending && s->pending.index == in->index && s->pending.clnf) {
+        au_frame_input_from_clnf(in, &s->pending.frame);
+        return 1;
     }
     in->replay = 1;
     if (s->have_pending && s->pending.index == in->index) {

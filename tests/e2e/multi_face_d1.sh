@@ -1,7 +1,8 @@
 # Several faces (issue 10 B, --max-faces): D1 = default.wmv and its mirror side by side.
 # Each face keeps one face_id through the video and, against its half's single-face OpenFace
 # reference (the right half's landmarks shifted by 640 px), has mean landmark distance
-# <= 6 px and mean AU r >= 0.70; the output is byte-identical for 1 and 2 workers.
+# <= 6 px and mean AU r >= 0.70 with PFLD, <= 0.5 px and every AU r >= 0.95 with CLNF; the
+# output is byte-identical for 1 and 2 workers.
 source "$(dirname "$0")/lib.sh"
 MEDIA="$MEDIA" bash "$MEDIA/multi/make-d1.sh" "$WORK"
 "$AUFACE" --video "$WORK/D1.mkv" --models "$MODELS" --quiet --max-faces 2 --workers 2 \
@@ -45,8 +46,28 @@ done
 tracks=$(awk -F', ' 'NR > 1 { print $2 + 0 }' "$WORK/mf.csv" | sort -u | wc -l)
 echo "multi_face.avi (120 frames): $tracks tracks"
 [ "$tracks" -ge 3 ] || fail "multi_face.avi: $tracks tracks, expected at least 3"
-# CLNF does not follow several faces yet: a clear refusal.
-expect_failure "clnf with --max-faces" "PFLD landmarks only" \
-  "$AUFACE" --video "$WORK/D1.mkv" --models "$MODELS" --quiet --max-faces 2 \
-  --landmarks clnf --max-frames 2 --output "$WORK/clnf.csv"
+# CLNF: each face as OpenFace's single-face run of its half (<= 0.5 px, every AU r >= 0.95).
+"$AUFACE" --video "$WORK/D1.mkv" --models "$MODELS" --quiet --max-faces 2 --workers 2 \
+  --landmarks clnf --output "$WORK/clnf.csv"
+for id in 0 1; do
+  read -r n first last mean_x < <(python3 "$ROWS" "$WORK/clnf.csv" "$id" "$WORK/c$id.csv")
+  echo "clnf face $id: $n rows (frames $first-$last), mean landmark x $mean_x"
+  [ "$n" -eq 288 ] || fail "clnf face $id has $n rows, expected 288"
+  if python3 -c "import sys; sys.exit(0 if float('$mean_x') < 640 else 1)"; then
+    ref="$REF/default/default.csv"; shift=0
+  else
+    ref="$REF/multi/D1_right.csv"; shift=640
+  fi
+  python3 "$ROWS" "$WORK/clnf.csv" "$id" "$WORK/c$id.csv" "$shift" >/dev/null
+  echo "== clnf face $id against $(basename "$ref")"
+  "$COMPARE" "$WORK/c$id.csv" "$ref" --min-success 0.99 --max-landmark-px 0.5 \
+    --min-r 0.95 --r-min-std 0.01 | grep -E "mean r|landmarks:|success flags|RESULT"
+done
+[ "$(awk -F', ' 'NR > 1 { print $2 + 0 }' "$WORK/clnf.csv" | sort -u | tr '\n' ' ')" = "0 1 " ] ||
+  fail "clnf: face ids other than 0 and 1"
+for w in 1 2; do
+  "$AUFACE" --video "$WORK/D1.mkv" --models "$MODELS" --quiet --max-faces 2 --workers "$w" \
+    --landmarks clnf --max-frames 30 --output "$WORK/clnf_w$w.csv"
+done
+cmp "$WORK/clnf_w1.csv" "$WORK/clnf_w2.csv" || fail "clnf --max-faces differs for 1 and 2 workers"
 echo "ok: two faces followed on D1 with stable ids"

@@ -75,6 +75,41 @@ static void test_read_back_face1_from_its_first_frame(au_track_spool *s)
     }
 }
 
+/* A CLNF-tracked face comes back as the single-face CLNF job takes its tracker's frame:
+ * its parameters, what the AU stage is told (here a failed frame: the CSV's success 1 of a
+ * track's first frame, detection_success 0) and its eye parts. */
+static void test_clnf_frame_round_trip(void)
+{
+    au_track_spool *s;
+    au_err err;
+    CHECK(au_track_spool_create(&s, &err) == AUFACE_OK);
+    au_tracked_face f = face(0, 7.0f);
+    f.clnf = 1;
+    f.frame.success = 1;
+    f.frame.detection_success = 0;
+    f.frame.certainty = 0.25;
+    f.frame.fitted = 1;
+    f.frame.landmarks[3] = 42.5f;
+    f.frame.global[0] = 1.5f;
+    f.frame.local[2] = -0.75f;
+    f.frame.eyes.valid = 1;
+    f.frame.eyes.landmarks[1][5] = 3.25f;
+    CHECK(au_track_spool_add(s, 0, &f, &err) == AUFACE_OK);
+    CHECK(au_track_spool_rewind(s, 0, &err) == AUFACE_OK);
+    au_frame_input in;
+    memset(&in, 0, sizeof in);
+    CHECK(au_track_spool_fill(s, &in, &err) == 1);
+    CHECK(in.replay == 1 && in.replay_success == 1 && in.replay_au_success == 0);
+    CHECK_NEAR(in.replay_confidence, 0.25, 0);
+    CHECK_NEAR(in.replay_landmarks[3], 42.5, 0);
+    CHECK(in.have_tracker_params == 1 && in.tracker_fitted == 1);
+    CHECK_NEAR(in.tracker_global[0], 1.5, 0);
+    CHECK_NEAR(in.tracker_local[2], -0.75, 0);
+    CHECK(in.eye_source == AU_EYE_SOURCE_STATE && in.eyes.valid == 1);
+    CHECK_NEAR(in.eyes.landmarks[1][5], 3.25, 0);
+    au_track_spool_free(s);
+}
+
 int main(void)
 {
     au_track_spool *s;
@@ -86,5 +121,6 @@ int main(void)
     test_read_back_face1_from_its_first_frame(s);
     test_read_back_face0(s); /* rewinding again gives the same */
     au_track_spool_free(s);
+    test_clnf_frame_round_trip();
     return check_report("test_track_spool");
 }
