@@ -67,7 +67,7 @@ void au_cli_usage(FILE *f)
         "                           (with clnf, as OpenFace)\n"
         "  --detect-interval N      run the detector on every N-th frame (default 30) and\n"
         "                           whenever tracking is lost; 1 = on every frame\n"
-        "  --max-faces N            follow up to N faces (pfld), each with a stable face_id\n"
+        "  --max-faces N            follow up to N faces, each with a stable face_id\n"
         "                           and its own AU stage; one row per frame and face\n"
         "  --split-faces            with --max-faces: one CSV per face (NAME_face0.csv ...)\n"
         "\n"

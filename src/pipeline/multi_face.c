@@ -116,6 +116,17 @@ static void face_csv_path(const auface_pipeline *p, const char *output, int id, 
     snprintf(path, cap, "%.*s_face%d.csv", (int)len, output, id);
 }
 
+/* Face `id`'s .hog: FILE_face<id>.hog for FILE.hog (a HOG record has no face id). */
+static void face_hog_path(const char *output, int id, char *path, size_t cap)
+{
+    size_t len = strlen(output);
+    if (len >= 4 && strcmp(output + len - 4, ".hog") == 0)
+        len -= 4;
+    snprintf(path, cap, "%.*s_face%d.hog", (int)len, output, id);
+}
+
+/* Pass 2 for face `id`; its aligned faces go to the job's folder under their face id, as
+ * OpenFace names them. */
 static auface_status replay_face(auface_pipeline *p, const auface_job *job,
                                  au_track_spool *spool, int id, const char *csv,
                                  auface_results **results)
@@ -124,12 +135,22 @@ static auface_status replay_face(auface_pipeline *p, const auface_job *job,
     if (!au_track_spool_span(spool, id, &first, &last))
         return AUFACE_OK;
     auface_job face_job = *job;
+    char *hog = NULL;
+    if (job->output_hog) {
+        size_t cap = strlen(job->output_hog) + 32;
+        if (!(hog = malloc(cap)))
+            return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for the faces' files");
+        face_hog_path(job->output_hog, id, hog, cap);
+        face_job.output_hog = hog;
+    }
     face_job.output_csv = csv;
     face_job.results = results;
     face_job.max_frames = 0;     /* the span ends the run */
     face_job.partial_csv = NULL;
     au_face_replay face = {spool, id, first};
-    return au_process_face_replay(p, &face_job, &face, NULL);
+    auface_status st = au_process_face_replay(p, &face_job, &face, NULL);
+    free(hog);
+    return st;
 }
 
 /* ---- merging the faces' CSVs ---------------------------------------------------------- */
@@ -211,10 +232,10 @@ static auface_status check_job(auface_pipeline *p, const auface_job *job)
     if (!job || !job->input || (!job->output_csv && !job->results))
         return au_fail(&p->err, AUFACE_ERR_ARG, "a multi-face job needs an input and an "
                        "output CSV or results");
-    if (job->output_hog || job->aligned_dir || job->landmarks_csv)
+    if (job->landmarks_csv)
         return au_fail(&p->err, AUFACE_ERR_UNSUPPORTED, "with several faces (max_faces %d) "
-                       "only the CSV and the results are made: .hog files, aligned faces "
-                       "and landmark replay need max_faces 1", p->cfg.max_faces);
+                       "landmarks cannot be replayed from a file: that needs max_faces 1",
+                       p->cfg.max_faces);
     return AUFACE_OK;
 }
 

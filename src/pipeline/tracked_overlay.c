@@ -224,28 +224,36 @@ static int strongest_aus(const au_overlay_columns *cols, const double *row,
     return n;
 }
 
-/* The AU panel: one line per shown AU, "AU12 3.1" and a bar; sizes grow with the width. */
-static void draw_au_panel(const au_overlay_columns *cols, const double *row,
-                          const au_canvas *c)
+/* The AU panel: one line per shown AU, "AU12 3.1" and a bar; sizes grow with the width.
+ * With several faces (face_id >= 0) each face's panel is titled "face N" and placed in
+ * slot `slot` along the top, so the panels do not cover each other. */
+static void draw_au_panel(const au_overlay_columns *cols, const double *row, int face_id,
+                          int slot, const au_canvas *c)
 {
     int best[OVERLAY_AU_ROWS];
     int n = strongest_aus(cols, row, best);
-    if (n == 0)
-        return;
     int s = c->width >= 640 ? c->width / 320 : 1;   /* font pixel size */
     int pad = 4 * s, line = au_text_height(s) + 3 * s;
     int label_w = au_text_width("AU00 0.0", s), bar_max = 50 * s;
-    au_draw_rect(c, 0, 0, pad + label_w + pad + bar_max + pad, pad + n * line - 3 * s + pad,
-                 panel_color, 0.55);
+    int width = pad + label_w + pad + bar_max + pad, title = face_id >= 0;
+    if (n + title == 0)
+        return;
+    int left = slot * (width + pad), top = pad + title * line;
+    au_draw_rect(c, left, 0, left + width, top + n * line - 3 * s + pad, panel_color, 0.55);
+    if (title) {
+        char label[32];
+        snprintf(label, sizeof label, "face %d", face_id);
+        au_draw_text(c, left + pad, pad, label, s, text_color);
+    }
     for (int i = 0; i < n; i++) {
         int k = best[i];
         double v = fmin(row[cols->au_r[k]], OVERLAY_AU_MAX);
         char label[32];
         snprintf(label, sizeof label, "%s %.1f", cols->au_name[k], v);
-        int y = pad + i * line;
-        au_draw_text(c, pad, y, label, s, text_color);
+        int y = top + i * line;
+        au_draw_text(c, left + pad, y, label, s, text_color);
         int present = cols->au_c[k] >= 0 && row[cols->au_c[k]] >= 0.5;
-        int x0 = pad + label_w + pad;
+        int x0 = left + pad + label_w + pad;
         int len = (int)lrint(v / OVERLAY_AU_MAX * bar_max);
         au_draw_rect(c, x0, y, x0 + (len > 0 ? len : 1), y + au_text_height(s),
                      present ? present_color : absent_color, 1.0);
@@ -253,7 +261,7 @@ static void draw_au_panel(const au_overlay_columns *cols, const double *row,
 }
 
 void au_overlay_draw(const au_overlay_columns *cols, const double *row, au_camera cam,
-                     const au_canvas *canvas)
+                     int face_id, int slot, const au_canvas *canvas)
 {
     double certainty = cols->confidence >= 0 ? row[cols->confidence] : 1.0;
     if (certainty > OVERLAY_VISUALISATION_BOUNDARY) {
@@ -267,5 +275,5 @@ void au_overlay_draw(const au_overlay_columns *cols, const double *row, au_camer
         if (cols->has_gaze)
             draw_gaze_lines(cols, row, cam, canvas);
     }
-    draw_au_panel(cols, row, canvas);
+    draw_au_panel(cols, row, face_id, slot, canvas);
 }

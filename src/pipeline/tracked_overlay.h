@@ -10,7 +10,8 @@
  *     joins them, and each eye's gaze as a 50 mm line from the pupil (SetObservationGaze);
  *   - auface's addition (OpenFace shows AUs in a separate window): a panel at the top left
  *     with the strongest AU intensities, e.g. "AU12 3.1" and a bar of length value / 5,
- *     green when the AU is present (AU*_c = 1), grey otherwise.
+ *     green when the AU is present (AU*_c = 1), grey otherwise; one panel per face, titled
+ *     with its face_id, when the results hold several faces.
  * Landmarks, box and gaze are drawn only when `confidence` > 0.4, OpenFace's
  * visualisation_boundary (Visualizer.h). Every part is optional: it is drawn when its
  * columns are in the results, so results restricted to some column groups still work. */
@@ -44,8 +45,10 @@ typedef struct au_overlay_columns {
 /* Looks the columns up by name in `r` (done once per video). */
 void au_overlay_columns_find(const auface_results *r, au_overlay_columns *cols);
 
-/* Draws the annotations of results row `row` (cols values) on `canvas`. */
+/* Draws the annotations of results row `row` (cols values) on `canvas`. With several faces
+ * `face_id` (>= 0) titles the row's AU panel, and `slot` (the row's place among its frame's
+ * rows) places it; face_id -1 and slot 0 for a single face. */
 void au_overlay_draw(const au_overlay_columns *cols, const double *row, au_camera cam,
-                     const au_canvas *canvas);
+                     int face_id, int slot, const au_canvas *canvas);
 
 #endif

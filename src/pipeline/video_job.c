@@ -244,11 +244,12 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
 
 /* ---- consuming (calling thread, frame order) ----------------------------------------- */
 
-static auface_status write_aligned(job_state *js, long frame_number, const uint8_t *face,
-                                   au_err *err)
+/* OpenFace's name: frame_det_<face id, 2 digits>_<frame, 6 digits>.bmp. */
+static auface_status write_aligned(job_state *js, int face_id, long frame_number,
+                                   const uint8_t *face, au_err *err)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/frame_det_00_%06ld.bmp", js->job->aligned_dir,
+    snprintf(path, sizeof path, "%s/frame_det_%02d_%06ld.bmp", js->job->aligned_dir, face_id,
              frame_number);
     return au_bmp_write(path, face, AU_ALIGN_SIZE, AU_ALIGN_SIZE, AU_ALIGN_SIZE * 3, err);
 }
@@ -291,7 +292,7 @@ static auface_status consume_frame(void *user, const au_frame_output *out, int *
             AUFACE_OK)
         return st;
     if (js->job->aligned_dir &&
-        (st = write_aligned(js, out->index + 1, f->aligned, err)) != AUFACE_OK)
+        (st = write_aligned(js, row.face_id, row.frame, f->aligned, err)) != AUFACE_OK)
         return st;
     js->frames++;
     js->succeeded += out->success;

@@ -40,6 +40,21 @@ for id in 0 1; do
   python3 "$ROWS" "$WORK/split_face$id.csv" "$id" "$WORK/split_face$id.rows" >/dev/null
   cmp "$WORK/w1_face$id.csv" "$WORK/split_face$id.rows" || fail "split face $id differs"
 done
+# .hog per face (FILE_face<id>.hog), aligned faces named by face id as OpenFace, and the
+# annotated video with every face.
+"$AUFACE" --video "$WORK/D1.mkv" --models "$MODELS" --quiet --max-faces 2 --workers 2 \
+  --max-frames 30 --output "$WORK/extras.csv" --hog "$WORK/extras.hog" \
+  --aligned "$WORK/extras_aligned" --tracked "$WORK/extras.mp4"
+for id in 0 1; do
+  size=$(stat -c %s "$WORK/extras_face$id.hog")
+  [ "$size" -eq $((30 * (16 + 4464 * 4))) ] || fail "face $id .hog has $size bytes, not 30 records"
+  n=$(ls "$WORK/extras_aligned" | grep -c "^frame_det_0${id}_0000[0-9][0-9].bmp$")
+  [ "$n" -eq 30 ] || fail "face $id has $n aligned faces, expected 30"
+done
+[ ! -e "$WORK/extras.hog" ] || fail "a merged .hog was written"
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
+  -of csv=p=0 "$WORK/extras.mp4")
+[ "$frames" -eq 30 ] || fail "the annotated video has $frames frames, expected 30"
 # multi_face.avi: three people from the first frame, at least three tracks.
 "$AUFACE" --video "$MEDIA/multi_face.avi" --models "$MODELS" --quiet --max-faces 4 \
   --workers 2 --max-frames 120 --output "$WORK/mf.csv"

@@ -89,7 +89,7 @@ int main(void)
 
     au_canvas c = blank();
     fill_row(row, 1.0);
-    au_overlay_draw(&cols, row, cam, &c);
+    au_overlay_draw(&cols, row, cam, -1, 0, &c);
     /* Front face at Z = 400 mm: x = 320 ± 100·500/400 = 195, 445; y = 240 ± 125 = 115, 365.
      * Back face at Z = 600 mm: x = 320 ± 83.3, y = 240 ± 83.3. Confidence 1: pure blue. */
     CHECK(is_blue(320, 115) && is_blue(320, 365) && is_blue(195, 200) && is_blue(445, 200));
@@ -112,13 +112,13 @@ int main(void)
     /* Less sure: the box turns from blue to red (confidence 0.55 -> BGR 64, 0, 191). */
     c = blank();
     fill_row(row, 0.55);
-    au_overlay_draw(&cols, row, cam, &c);
+    au_overlay_draw(&cols, row, cam, -1, 0, &c);
     CHECK(frame[115][320][0] == 64 && frame[115][320][2] == 191);
 
     /* Below OpenFace's boundary (0.4): no landmarks, no box; the AU panel stays. */
     c = blank();
     fill_row(row, 0.4);
-    au_overlay_draw(&cols, row, cam, &c);
+    au_overlay_draw(&cols, row, cam, -1, 0, &c);
     CHECK(is_black(320, 115) && is_black(160, 300));
     CHECK(panel_text_pixels() == text);
 
@@ -128,7 +128,7 @@ int main(void)
     row[COL_POSE + 2] = -500.0;
     row[COL_X + 3] = 1e300;
     row[COL_AU12_R] = 0.0;
-    au_overlay_draw(&cols, row, cam, &c);
+    au_overlay_draw(&cols, row, cam, -1, 0, &c);
     CHECK(is_black(320, 115));
     return check_report("test_tracked_overlay");
 }
