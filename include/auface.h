@@ -144,10 +144,12 @@ typedef struct auface_config {
     const char *pdm_file;              /* In-the-wild_aligned_PDM_68.txt */
     const char *triangulation_file;    /* tris_68_full.txt */
     const char *au_models_dir;         /* folder with main_dynamic_svms.txt (AU_predictors) */
-    /* Faces followed in a video (PFLD landmarks only). 1 (or 0): the default, one face, as
+    /* Faces followed in a video (PFLD or CLNF landmarks). 1 (or 0): the default, one face, as
      * FeatureExtraction. N > 1: up to N faces, each under a stable face_id (0, 1, …) with
-     * its own running medians, dynamic AU prediction and post-processing, as if filmed
-     * alone; one CSV row per (frame, tracked face), by frame then face_id. */
+     * its own tracker, running medians, dynamic AU prediction and post-processing, as if
+     * filmed alone; one CSV row per (frame, tracked face), by frame then face_id; the job's
+     * output_hog becomes one NAME_face<id>.hog per face, aligned faces are named
+     * frame_det_<face id>_<frame>.bmp; landmark replay needs max_faces 1. */
     int max_faces;
     /* With max_faces > 1: one CSV per face, NAME_face0.csv, NAME_face1.csv, … (NAME = the
      * job's output_csv without ".csv") instead of one CSV. */
