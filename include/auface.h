@@ -60,7 +60,8 @@ typedef enum auface_status {
     AUFACE_ERR_VIDEO,        /* the video could not be opened or decoded */
     AUFACE_ERR_LANDMARKS,    /* a landmark file does not fit the video (columns, frame count) */
     AUFACE_ERR_UNSUPPORTED,  /* the input asks for something auface does not implement */
-    AUFACE_ERR_INTERNAL      /* a bug: please report it with the message */
+    AUFACE_ERR_INTERNAL,     /* a bug: please report it with the message */
+    AUFACE_ERR_CANCELLED     /* the progress callback stopped a job whose stop_cancels is set */
 } auface_status;
 
 /* Generic, static English text for a status code; never NULL. */
@@ -210,6 +211,11 @@ typedef struct auface_job {
      * and the error message names the file; on success an older file here is removed.
      * NULL: a failed job keeps nothing. Needs output_csv. */
     const char *partial_csv;
+    /* 0 (default): a stop asked by the progress callback ends the job successfully with the
+     * frames done, as max_frames would. 1: such a stop is a cancellation (Ctrl-C): the job
+     * fails with AUFACE_ERR_CANCELLED and, like any failed job, leaves nothing under the
+     * output names. */
+    int stop_cancels;
 } auface_job;
 
 /* Stages whose time a job reports (summed over worker threads, so with several workers
@@ -244,7 +250,8 @@ typedef struct auface_summary {
 
 /* Called after each frame; `total` is -1 when the frame count is unknown. Return non-zero
  * to stop early: the job then succeeds with the frames processed so far (as --max-frames
- * would). It runs in the caller's locale. */
+ * would), or fails with AUFACE_ERR_CANCELLED when the job's stop_cancels is set. It runs in
+ * the caller's locale. */
 typedef int (*auface_progress_fn)(void *user, long frames_done, long total);
 
 /* Processes one input from first to last frame and writes the outputs named by `job`.

@@ -167,15 +167,13 @@ class Pipeline:
         video_path = os.fspath(video_path)
         callback = _progress_callback(progress, os.path.basename(video_path))
         try:
-            core = self._core.process_video(video_path, int(max_frames or 0), callback,
-                                            landmarks_csv)
+            core = self._core.process_video(
+                video_path, int(max_frames or 0), callback, landmarks_csv,
+                None if output_csv is None else os.fspath(output_csv))
         finally:
             if isinstance(callback, _TerminalProgress):
                 callback.close()
-        results = Results(core)
-        if output_csv is not None:
-            results.to_csv(output_csv)
-        return results
+        return Results(core)
 
     def process_image(self, image, output_csv=None):
         """Processes one still image as OpenFace's FaceLandmarkImg: every face the detector

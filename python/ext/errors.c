@@ -17,6 +17,7 @@ const char *core_status_name(auface_status status)
     case AUFACE_ERR_LANDMARKS: return "AUFACE_ERR_LANDMARKS";
     case AUFACE_ERR_UNSUPPORTED: return "AUFACE_ERR_UNSUPPORTED";
     case AUFACE_ERR_INTERNAL: return "AUFACE_ERR_INTERNAL";
+    case AUFACE_ERR_CANCELLED: return "AUFACE_ERR_CANCELLED";
     }
     return "AUFACE_ERR_UNKNOWN";
 }

@@ -274,16 +274,19 @@ static int watch_progress(void *user, long done, long total)
 static PyObject *pipeline_process_video(pipeline_object *self, PyObject *args,
                                         PyObject *kwargs)
 {
-    static char *keywords[] = {"input", "max_frames", "progress", "landmarks_csv", NULL};
-    PyObject *input = NULL, *landmarks = NULL, *callback = Py_None;
+    static char *keywords[] = {"input", "max_frames", "progress", "landmarks_csv", "output_csv",
+                               NULL};
+    PyObject *input = NULL, *landmarks = NULL, *csv = NULL, *callback = Py_None;
     long max_frames = 0;
     if (!check_ready(self) ||
-        !PyArg_ParseTupleAndKeywords(args, kwargs, "O&|lOO&", keywords, PyUnicode_FSConverter,
-                                     &input, &max_frames, &callback, optional_path, &landmarks))
+        !PyArg_ParseTupleAndKeywords(args, kwargs, "O&|lOO&O&", keywords, PyUnicode_FSConverter,
+                                     &input, &max_frames, &callback, optional_path, &landmarks,
+                                     optional_path, &csv))
         return NULL;
     if (callback != Py_None && !PyCallable_Check(callback)) {
         Py_DECREF(input);
         Py_XDECREF(landmarks);
+        Py_XDECREF(csv);
         PyErr_SetString(PyExc_TypeError, "progress must be callable or None");
         return NULL;
     }
@@ -293,6 +296,10 @@ static PyObject *pipeline_process_video(pipeline_object *self, PyObject *args,
         .landmarks_csv = path_or_null(landmarks),
         .max_frames = max_frames,
         .results = &results,
+        /* The CSV is written by the job as it goes; Ctrl-C (a stop from watch_progress)
+         * cancels the job, so no file appears. */
+        .output_csv = path_or_null(csv),
+        .stop_cancels = 1,
     };
     job_watch w = {.callback = callback == Py_None ? NULL : callback, .last_reported = -1};
     auface_summary summary;
@@ -322,6 +329,7 @@ static PyObject *pipeline_process_video(pipeline_object *self, PyObject *args,
     }
     Py_DECREF(input);
     Py_XDECREF(landmarks);
+    Py_XDECREF(csv);
     return out;
 }
 
@@ -536,7 +544,8 @@ static PyMethodDef pipeline_methods[] = {
      "process_image(path_or_bgr_array): one image as FaceLandmarkImg, one row per face"},
     {"process_video", (PyCFunction)(void (*)(void))pipeline_process_video,
      METH_VARARGS | METH_KEYWORDS,
-     "process_video(input, max_frames=0, progress=None, landmarks_csv=None) -> Results\n"
+     "process_video(input, max_frames=0, progress=None, landmarks_csv=None, output_csv=None)"
+     " -> Results\n"
      "Runs the whole input with the GIL released; progress(frames_done, total) is called\n"
      "about ten times a second. Ctrl-C raises KeyboardInterrupt and discards the results."},
     {"process_frame", (PyCFunction)pipeline_process_frame, METH_VARARGS,

@@ -25,6 +25,7 @@ typedef struct tracking_pass {
     au_tracker fitter;
     au_face_tracks *tracks;
     long frames, frames_with_face;
+    int stopped;              /* the progress callback asked to stop */
 } tracking_pass;
 
 static auface_status open_tracking(auface_pipeline *p, const auface_job *job,
@@ -91,8 +92,10 @@ static auface_status run_tracking(auface_pipeline *p, const auface_job *job, tra
             break;
         tp->frames++;
         tp->frames_with_face += count > 0;
-        if (progress && progress(user, tp->frames, total))
+        if (progress && progress(user, tp->frames, total)) {
+            tp->stopped = 1;
             break;
+        }
     }
     if (st == AUFACE_OK && r < 0)
         st = p->err.status;
@@ -299,6 +302,9 @@ auface_status au_multi_face_process(auface_pipeline *p, const auface_job *job,
         st = open_tracking(p, job, &tp);
     if (st == AUFACE_OK)
         st = run_tracking(p, job, &tp, spool, progress, user);
+    if (st == AUFACE_OK && tp.stopped && job->stop_cancels)
+        st = au_fail(&p->err, AUFACE_ERR_CANCELLED, "%s: cancelled after %ld frames",
+                     job->input, tp.frames);
     if (st == AUFACE_OK && tp.frames == 0)
         st = au_fail(&p->err, AUFACE_ERR_VIDEO, "%s: no frame could be read", job->input);
     if (st == AUFACE_OK)

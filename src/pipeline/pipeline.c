@@ -33,6 +33,7 @@ const char *auface_strerror(auface_status status)
     case AUFACE_ERR_LANDMARKS: return "landmark file does not match the input";
     case AUFACE_ERR_UNSUPPORTED: return "not supported";
     case AUFACE_ERR_INTERNAL: return "internal error";
+    case AUFACE_ERR_CANCELLED: return "cancelled";
     }
     return "unknown status";
 }

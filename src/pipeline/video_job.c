@@ -499,8 +499,13 @@ static auface_status process_video(auface_pipeline *p, const auface_job *job,
     auface_status st = open_inputs(&js);
     if (st == AUFACE_OK)
         st = open_outputs(&js);
-    if (st == AUFACE_OK)
-        st = finish_outputs(&js, run_frames(&js));
+    if (st == AUFACE_OK) {
+        st = run_frames(&js);
+        if (st == AUFACE_OK && js.stopped && job->stop_cancels)
+            st = au_fail(&p->err, AUFACE_ERR_CANCELLED, "%s: cancelled after %ld frames",
+                         job->input, js.frames);
+        st = finish_outputs(&js, st);
+    }
     if (summary)
         fill_summary(&js, au_now_seconds() - t0, summary);
     close_job(&js);
