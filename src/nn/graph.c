@@ -317,21 +317,48 @@ static void input_to_nhwc(const au_nn_runtime *rt, const float *in, float *out)
     }
 }
 
+auface_status au_nn_runtime_run_step(au_nn_runtime *rt, int k, au_err *err)
+{
+    const au_nn_step *s = &rt->plan.steps[k];
+    if (!s->op) {
+        s->kernel(s);
+        return AUFACE_OK;
+    }
+    enum xnn_status xs = xnn_run_operator(s->op, NULL);
+    if (xs != xnn_status_success)
+        return au_fail(err, AUFACE_ERR_INTERNAL, "%s: node '%s': XNNPACK run failed (xnn_status %d)", rt->plan.path,
+                       s->node, (int)xs);
+    return AUFACE_OK;
+}
+
 auface_status au_nn_runtime_run_nhwc(au_nn_runtime *rt, au_err *err)
 {
-    au_nn_plan *plan = &rt->plan;
-    for (int k = 0; k < plan->n_steps; k++) {
-        const au_nn_step *s = &plan->steps[k];
-        if (s->op) {
-            enum xnn_status xs = xnn_run_operator(s->op, NULL);
-            if (xs != xnn_status_success)
-                return au_fail(err, AUFACE_ERR_INTERNAL, "%s: node '%s': XNNPACK run failed (xnn_status %d)",
-                               plan->path, s->node, (int)xs);
-        } else {
-            s->kernel(s);
-        }
+    for (int k = 0; k < rt->plan.n_steps; k++) {
+        auface_status st = au_nn_runtime_run_step(rt, k, err);
+        if (st != AUFACE_OK)
+            return st;
     }
     return AUFACE_OK;
+}
+
+int au_nn_runtime_step_count(const au_nn_runtime *rt)
+{
+    return rt->plan.n_steps;
+}
+
+const char *au_nn_runtime_step_label(const au_nn_runtime *rt, int k, const char **op_type, au_nn_shape *out_shape)
+{
+    const au_nn_step *s = &rt->plan.steps[k];
+    const au_onnx_model *m = rt->plan.model;
+    *op_type = "";
+    for (int n = 0; n < m->n_nodes; n++)
+        if (strcmp(au_nn_node_name(&m->nodes[n]), s->node) == 0)
+            *op_type = m->nodes[n].op_type;
+    const au_nn_tensor *t = &rt->plan.tensors[s->out];
+    out_shape->ndim = t->ndim < AU_NN_SHAPE_MAX_DIMS ? t->ndim : AU_NN_SHAPE_MAX_DIMS;
+    for (int d = 0; d < out_shape->ndim; d++)
+        out_shape->dims[d] = (int)t->dims[d];
+    return s->node;
 }
 
 auface_status au_nn_runtime_run(au_nn_runtime *rt, const float *input_nchw, au_err *err)

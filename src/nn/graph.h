@@ -102,6 +102,17 @@ const char *au_nn_runtime_output_name(const au_nn_runtime *rt, int index);
  * 4), and its shape in *shape (may be NULL). NULL if index is out of range. */
 const float *au_nn_runtime_output(const au_nn_runtime *rt, int index, au_nn_shape *shape);
 
+/* Profiling (nn_bench --profile): the plan's steps, run one at a time in order. A step is
+ * one XNNPACK operator or kernel; fused ops (BatchNormalization, Relu, pooling) have none. */
+int au_nn_runtime_step_count(const au_nn_runtime *rt);
+
+/* Label of step k (its ONNX node), the node's op type in *op_type ("" for steps the planner
+ * added, such as layout conversions) and the shape of what it writes (ONNX order). */
+const char *au_nn_runtime_step_label(const au_nn_runtime *rt, int k, const char **op_type, au_nn_shape *out_shape);
+
+/* Runs step k alone; steps 0..k-1 must have run since the input was written. */
+auface_status au_nn_runtime_run_step(au_nn_runtime *rt, int k, au_err *err);
+
 /* Frees a runtime; NULL is a no-op. */
 void au_nn_runtime_destroy(au_nn_runtime *rt);
 
