@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "math/cholesky.h"
+#include "math/openblas_sposv.h"
 #include "math/warp_affine.h"
 
 /* x86-64 with GCC or Clang: AVX2/FMA kernels chosen at run time (as nn/dwconv.c does).
@@ -15,9 +16,17 @@
 #include <immintrin.h>
 #endif
 
-/* au_ccnf_prepare_sigma factors Σ⁻¹ (ws² unknowns) with au_cholesky_solve_f32. */
-_Static_assert(AU_CCNF_MAX_WINDOW * AU_CCNF_MAX_WINDOW <= AU_CHOLESKY_MAX_N,
-               "the Cholesky solve must take the largest window's Σ");
+/* OpenCV 4.6 built with LAPACK (as OpenFace 2.2 links it) inverts matrices of this many rows
+ * or more with LAPACK sposv instead of its own CholImpl (hal_internal.cpp,
+ * HAL_CHOLESKY_SMALL_MATRIX_THRESH); OpenFace's LAPACK is OpenBLAS 0.3.21. Window 11 (121
+ * unknowns) and larger take that path. */
+#define LAPACK_MIN_N 100
+
+/* au_ccnf_prepare_sigma factors Σ⁻¹ (ws² unknowns) with au_cholesky_solve_f32 below
+ * LAPACK_MIN_N and au_openblas_sposv_lower_f32 from there on. */
+_Static_assert(AU_CCNF_MAX_WINDOW * AU_CCNF_MAX_WINDOW <= AU_CHOLESKY_MAX_N &&
+                   AU_CCNF_MAX_WINDOW * AU_CCNF_MAX_WINDOW <= AU_OPENBLAS_SPOSV_MAX_N,
+               "the Cholesky solves must take the largest window's Σ");
 
 /* Positions are processed in blocks of this many floats so that the accumulators of the
  * neuron and Σ products stay in vector registers; padded rows are a multiple of it. */
@@ -130,6 +139,44 @@ static void cholesky_inverse(const float *l, int n, float *x, double *acc)
     }
 }
 
+/* cv::invert(DECOMP_CHOLESKY) below LAPACK's threshold: factor with OpenCV's CholImpl
+ * (the right-hand side is a throw-away unit vector), invert column by column, and store Σ
+ * transposed (sigma_t[j][i] = Σ[i][j]). Returns 0 when Σ⁻¹ is not positive definite. */
+static int invert_like_cholimpl(float *sinv, int n, float *x, double *acc, float *sigma_t,
+                                int stride)
+{
+    for (int i = 0; i < n; i++)
+        x[i] = i == 0 ? 1.0f : 0.0f;
+    if (!au_cholesky_solve_f32(sinv, n, x))
+        return 0;
+    cholesky_inverse(sinv, n, x, acc);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            sigma_t[(size_t)j * stride + i] = x[(size_t)i * n + j];
+    return 1;
+}
+
+/* cv::invert(DECOMP_CHOLESKY) from LAPACK_MIN_N rows on (hal_internal.cpp lapack_Cholesky):
+ * the row-major Σ⁻¹ goes to sposv unchanged as a column-major matrix with uplo 'L', the
+ * right-hand side is the identity (transposed, still the identity), and the column-major
+ * solution B is transposed back, so Σ[i][j] = B(i, j) = b[j·n + i]; sigma_t[j][i] holds
+ * Σ[i][j], which is b[j·n + i] again. Returns 0 when Σ⁻¹ is not positive definite (sposv's
+ * info > 0). */
+static int invert_like_lapack(float *sinv, int n, float *b, float *sigma_t, int stride)
+{
+    const size_t nn = (size_t)n * n;
+    for (size_t i = 0; i < nn; i++)
+        b[i] = 0.0f;
+    for (int i = 0; i < n; i++)
+        b[(size_t)i * n + i] = 1.0f;
+    if (au_openblas_sposv_lower_f32(n, n, sinv, n, b, n) != 0)
+        return 0;
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++)
+            sigma_t[(size_t)j * stride + i] = b[(size_t)j * n + i];
+    return 1;
+}
+
 auface_status au_ccnf_prepare_sigma(au_ccnf_expert *e, int ws, const float *components,
                                     int num_components, au_err *err)
 {
@@ -165,10 +212,9 @@ auface_status au_ccnf_prepare_sigma(au_ccnf_expert *e, int ws, const float *comp
     }
 
     build_sigma_inverse(e, n, components, num_components, l);
-    /* Factor with OpenCV's CholImpl; the right-hand side is a throw-away unit vector. */
-    for (int i = 0; i < n; i++)
-        x[i] = i == 0 ? 1.0f : 0.0f;
-    if (!au_cholesky_solve_f32(l, n, x)) {
+    const int ok = n >= LAPACK_MIN_N ? invert_like_lapack(l, n, x, sigma_t, stride)
+                                     : invert_like_cholimpl(l, n, x, acc, sigma_t, stride);
+    if (!ok) {
         free(l);
         free(x);
         free(acc);
@@ -178,10 +224,6 @@ auface_status au_ccnf_prepare_sigma(au_ccnf_expert *e, int ws, const float *comp
                        "definite (check the expert's alphas and betas)",
                        ws);
     }
-    cholesky_inverse(l, n, x, acc);
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-            sigma_t[(size_t)j * stride + i] = x[(size_t)i * n + j];
     free(l);
     free(x);
     free(acc);
@@ -378,19 +420,113 @@ write_im2col_avx2(const float *aoi, int aoi_w, int width, int height, int ws, in
 #endif
 
 /* ---------------------------------------------------------------------------------------
- * The two sgemm_ products, modelled as OpenBLAS's x86-64 sgemm kernels compute them: every
- * output element is one chain of fused multiply-adds over the inner index in ascending
- * order, starting from 0 (alpha = 1 and beta = 0 leave it unchanged). For the activations
- * the first inner term is bias·1 = bias. fmaf gives the same bits on every machine; the
- * AVX2/FMA kernels below are the fast path and produce identical results.
+ * The two sgemm_ products, summed as OpenBLAS 0.3.21's Haswell sgemm kernel
+ * (sgemm_kernel_8x4_haswell_2.c behind driver/level3/level3.c) sums them for these shapes.
+ * alpha = 1 and beta = 0 leave the kernel's accumulator unchanged, so each output element
+ * is one of two float fused multiply-add patterns over the inner index q = 0..K−1:
+ *   single: one chain, q ascending, from 0;
+ *   pair:   when K >= 8, an even chain (q = 0, 2, …, K8−2, then K8, K8+1, …, K−1 with
+ *           K8 = K rounded down to 8) and an odd chain (q = 1, 3, …, K8−1), then even + odd.
+ * Which pattern an element gets depends only on its place in the M x N result (M rows are
+ * the output positions, N columns the neurons): see pair_tiles_for_column. The activations
+ * have M = ws² positions in OpenFace's im2col order (y + x·ws), N = neurons, K = 1 + h·w
+ * with q = 0 the bias (times the im2col column of ones); the Σ product has M = 1, which the
+ * kernel always sums as a single chain. Checked bit for bit against OpenBLAS 0.3.21 with
+ * OPENBLAS_CORETYPE=Haswell for M = 1, 9, 25, 49, 81, 121, 169, 225, N = 1…40, K = 122;
+ * for M > 256 (windows above 15) the kernel's tiles differ and this is only an
+ * approximation (every element is still a complete sum, just rounded differently).
+ * fmaf gives the same bits on every machine; the AVX2/FMA kernels are the fast path.
  * ------------------------------------------------------------------------------------- */
 
-/* act[k][t] for positions p0..p0+BLOCK−1 and all k_count neurons (portable). */
-static void neurons_block_portable(const float *wm, int wstride, int rows, const float *z,
-                                   int stride, int p0, int k_count, float act[][BLOCK])
+/* How the kernel sums the column (neuron) `col` of an M x N result: `bulk_pair` says
+ * whether most rows are paired, and rows in [from[i], to[i]) take the other pattern. */
+typedef struct pair_tiles {
+    int bulk_pair;
+    int ranges;
+    int from[2], to[2];
+} pair_tiles;
+
+/* level3.c hands the kernel panels of 12, 8 or 4 columns (GEMM_UNROLL_N = 4, then the
+ * remainder); the kernel pairs the 8-row tiles of 4- and 8-column panels (COMPUTE_m8n4,
+ * COMPUTE_m8n8: all rows but the last M mod 8), and of 12-column panels only the staggered
+ * 8-row tiles COMPUTE_H_m8n6 (first 8 rows, left half) and COMPUTE_T_m8n6 (the last full
+ * 8 rows handled by the alternating 16-row halves, left or right half). Narrower
+ * remainders (1–3 columns) are single chains. */
+static pair_tiles pair_tiles_for_column(int m, int n, int k, int col)
 {
-    for (int k = 0; k < k_count; k++) {
-        const float *w = wm + (size_t)k * wstride;
+    pair_tiles t = {0, 0, {0, 0}, {0, 0}};
+    if (k < 8)
+        return t;
+    int c0 = 0, width = 0;
+    for (;;) {
+        const int rest = n - c0;
+        width = rest >= 12 ? 12 : rest >= 8 ? 8 : rest > 4 ? 4 : rest;
+        if (col < c0 + width)
+            break;
+        c0 += width;
+    }
+    if (width == 4 || width == 8) {
+        t.bulk_pair = 1;
+        t.ranges = 1;
+        t.from[0] = m / 8 * 8;
+        t.to[0] = m;
+        return t;
+    }
+    if (width != 12 || m < 16)
+        return t;
+    const int left = col < c0 + 6;
+    if (left) {
+        t.from[t.ranges] = 0;
+        t.to[t.ranges++] = 8;
+    }
+    int row = 0, remaining = m;
+    for (int half_right = 0;; half_right = !half_right) {
+        row += 8;
+        remaining -= 8;
+        if (remaining < 16) {
+            /* the tail tile lands in the half that would have come next */
+            if (half_right == !left) {
+                t.from[t.ranges] = row;
+                t.to[t.ranges++] = row + 8;
+            }
+            break;
+        }
+    }
+    return t;
+}
+
+/* One activation summed either way (scalar; used for the few exception rows). */
+static float activation_single(const float *w, int rows, const float *z, int stride, int p)
+{
+    float acc = w[0];
+    for (int j = 0; j < rows; j++)
+        acc = fmaf(w[1 + j], z[(size_t)j * stride + p], acc);
+    return acc;
+}
+
+static float activation_pair(const float *w, int rows, const float *z, int stride, int p)
+{
+    const int k = rows + 1, k8 = k / 8 * 8;
+    float even = w[0], odd = 0.0f;
+    int q = 1;
+    for (; q < k8; q += 2) {
+        odd = fmaf(w[q], z[(size_t)(q - 1) * stride + p], odd);
+        if (q + 1 < k8)
+            even = fmaf(w[q + 1], z[(size_t)q * stride + p], even);
+    }
+    for (q = k8 > 0 ? k8 : 1; q < k; q++)
+        even = fmaf(w[q], z[(size_t)(q - 1) * stride + p], even);
+    return even + odd;
+}
+
+/* act[k][t] for positions p0..p0+BLOCK−1 and the neurons idx[0..count−1], single chains
+ * (portable). */
+static void neurons_single_portable(const float *wm, int wstride, int rows, const float *z,
+                                    int stride, int p0, const int *idx, int count,
+                                    float act[][BLOCK])
+{
+    for (int i = 0; i < count; i++) {
+        const float *w = wm + (size_t)idx[i] * wstride;
         float acc[BLOCK];
         for (int t = 0; t < BLOCK; t++)
             acc[t] = w[0];
@@ -400,7 +536,41 @@ static void neurons_block_portable(const float *wm, int wstride, int rows, const
                 acc[t] = fmaf(w[1 + j], zj[t], acc[t]);
         }
         for (int t = 0; t < BLOCK; t++)
-            act[k][t] = acc[t];
+            act[idx[i]][t] = acc[t];
+    }
+}
+
+/* The same with even/odd pairs (portable). */
+static void neurons_pair_portable(const float *wm, int wstride, int rows, const float *z,
+                                  int stride, int p0, const int *idx, int count,
+                                  float act[][BLOCK])
+{
+    const int k = rows + 1, k8 = k / 8 * 8;
+    for (int i = 0; i < count; i++) {
+        const float *w = wm + (size_t)idx[i] * wstride;
+        float even[BLOCK], odd[BLOCK];
+        for (int t = 0; t < BLOCK; t++) {
+            even[t] = w[0];
+            odd[t] = 0.0f;
+        }
+        int q = 1;
+        for (; q + 1 < k8; q += 2) {
+            const float *za = z + (size_t)(q - 1) * stride + p0, *zb = za + stride;
+            for (int t = 0; t < BLOCK; t++) {
+                odd[t] = fmaf(w[q], za[t], odd[t]);
+                even[t] = fmaf(w[q + 1], zb[t], even[t]);
+            }
+        }
+        const float *zl = z + (size_t)(q - 1) * stride + p0; /* q = k8 − 1: last odd */
+        for (int t = 0; t < BLOCK; t++)
+            odd[t] = fmaf(w[q], zl[t], odd[t]);
+        for (q = k8; q < k; q++) {
+            const float *zq = z + (size_t)(q - 1) * stride + p0;
+            for (int t = 0; t < BLOCK; t++)
+                even[t] = fmaf(w[q], zq[t], even[t]);
+        }
+        for (int t = 0; t < BLOCK; t++)
+            act[idx[i]][t] = even[t] + odd[t];
     }
 }
 
@@ -424,11 +594,11 @@ static int cpu_has_avx2_fma(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/* Four neurons (rows w[0..3], which may repeat) x 16 positions: eight independent FMA
- * chains hide the FMA latency. */
+/* Four neurons (rows w[0..3], which may repeat) x 16 positions, single chains: eight
+ * independent FMA chains hide the FMA latency. */
 __attribute__((target("avx2,fma"))) static void
-neurons4_avx2(const float *const w[4], int rows, const float *z, int stride, int p0,
-              float *o0, float *o1, float *o2, float *o3)
+single4_avx2(const float *const w[4], int rows, const float *z, int stride, int p0,
+             float *o0, float *o1, float *o2, float *o3)
 {
     __m256 a0 = _mm256_set1_ps(w[0][0]), b0 = a0;
     __m256 a1 = _mm256_set1_ps(w[1][0]), b1 = a1;
@@ -460,19 +630,66 @@ neurons4_avx2(const float *const w[4], int rows, const float *z, int stride, int
     _mm256_storeu_ps(o3 + 8, b3);
 }
 
-static void neurons_block_avx2(const float *wm, int wstride, int rows, const float *z,
-                               int stride, int p0, int k_count, float act[][BLOCK])
+/* Four neurons x 8 positions as even/odd pairs (eight chains again). */
+__attribute__((target("avx2,fma"))) static void
+pair4_avx2(const float *const w[4], int rows, const float *z, int stride, int p,
+           float *o0, float *o1, float *o2, float *o3)
 {
-    for (int k = 0; k < k_count; k += 4) {
-        /* A group with fewer than 4 neurons repeats its last one (computed twice). */
-        int idx[4];
+    const int k = rows + 1, k8 = k / 8 * 8;
+    __m256 e0 = _mm256_set1_ps(w[0][0]), e1 = _mm256_set1_ps(w[1][0]);
+    __m256 e2 = _mm256_set1_ps(w[2][0]), e3 = _mm256_set1_ps(w[3][0]);
+    __m256 d0 = _mm256_setzero_ps(), d1 = d0, d2 = d0, d3 = d0;
+    const float *zp = z + p;
+    int q = 1;
+    for (; q + 1 < k8; q += 2, zp += 2 * (size_t)stride) {
+        const __m256 za = _mm256_loadu_ps(zp), zb = _mm256_loadu_ps(zp + stride);
+        d0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[0] + q), za, d0);
+        e0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[0] + q + 1), zb, e0);
+        d1 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[1] + q), za, d1);
+        e1 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[1] + q + 1), zb, e1);
+        d2 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[2] + q), za, d2);
+        e2 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[2] + q + 1), zb, e2);
+        d3 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[3] + q), za, d3);
+        e3 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[3] + q + 1), zb, e3);
+    }
+    const __m256 zl = _mm256_loadu_ps(zp); /* q = k8 − 1: the last odd term */
+    d0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[0] + q), zl, d0);
+    d1 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[1] + q), zl, d1);
+    d2 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[2] + q), zl, d2);
+    d3 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[3] + q), zl, d3);
+    for (q = k8, zp += stride; q < k; q++, zp += stride) {
+        const __m256 zq = _mm256_loadu_ps(zp);
+        e0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[0] + q), zq, e0);
+        e1 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[1] + q), zq, e1);
+        e2 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[2] + q), zq, e2);
+        e3 = _mm256_fmadd_ps(_mm256_broadcast_ss(w[3] + q), zq, e3);
+    }
+    _mm256_storeu_ps(o0, _mm256_add_ps(e0, d0));
+    _mm256_storeu_ps(o1, _mm256_add_ps(e1, d1));
+    _mm256_storeu_ps(o2, _mm256_add_ps(e2, d2));
+    _mm256_storeu_ps(o3, _mm256_add_ps(e3, d3));
+}
+
+/* The neurons idx[0..count−1] in groups of four; a short group repeats its last neuron
+ * (computed twice, stored to the same place). */
+static void neurons_avx2(const float *wm, int wstride, int rows, const float *z, int stride,
+                         int p0, const int *idx, int count, int pair, float act[][BLOCK])
+{
+    for (int g = 0; g < count; g += 4) {
+        int n4[4];
         const float *w[4];
         for (int i = 0; i < 4; i++) {
-            idx[i] = k + i < k_count ? k + i : k_count - 1;
-            w[i] = wm + (size_t)idx[i] * wstride;
+            n4[i] = idx[g + i < count ? g + i : count - 1];
+            w[i] = wm + (size_t)n4[i] * wstride;
         }
-        neurons4_avx2(w, rows, z, stride, p0, act[idx[0]], act[idx[1]], act[idx[2]],
-                      act[idx[3]]);
+        if (!pair) {
+            single4_avx2(w, rows, z, stride, p0, act[n4[0]], act[n4[1]], act[n4[2]],
+                         act[n4[3]]);
+            continue;
+        }
+        for (int h = 0; h < BLOCK; h += 8)
+            pair4_avx2(w, rows, z, stride, p0 + h, act[n4[0]] + h, act[n4[1]] + h,
+                       act[n4[2]] + h, act[n4[3]] + h);
     }
 }
 
@@ -510,23 +727,58 @@ sigma_product_avx2(const float *sigma_t, int stride, int p_count, int i_count, c
 
 #endif /* AU_CCNF_X86 */
 
+/* The activations of a block of positions, all neurons: each neuron in its column's bulk
+ * pattern, then the exception rows (in OpenFace's position order y + x·ws) redone in the
+ * other pattern. */
+static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles, const float *z,
+                              int stride, int ws, int p0, int valid, int use_avx2,
+                              float act[][BLOCK])
+{
+    const int rows = e->width * e->height, wstride = rows + 1;
+    int idx[2][AU_CCNF_MAX_NEURONS], count[2] = {0, 0};
+    for (int k = 0; k < e->num_neurons; k++)
+        idx[tiles[k].bulk_pair][count[tiles[k].bulk_pair]++] = k;
+    for (int pair = 0; pair < 2; pair++) {
+        if (count[pair] == 0)
+            continue;
+#ifdef AU_CCNF_X86
+        if (use_avx2) {
+            neurons_avx2(e->weight_matrix, wstride, rows, z, stride, p0, idx[pair], count[pair],
+                         pair, act);
+            continue;
+        }
+#endif
+        if (pair)
+            neurons_pair_portable(e->weight_matrix, wstride, rows, z, stride, p0, idx[pair],
+                                  count[pair], act);
+        else
+            neurons_single_portable(e->weight_matrix, wstride, rows, z, stride, p0, idx[pair],
+                                    count[pair], act);
+    }
+    (void)use_avx2;
+    for (int k = 0; k < e->num_neurons; k++) {
+        const pair_tiles *t = &tiles[k];
+        const float *w = e->weight_matrix + (size_t)k * wstride;
+        for (int i = 0; i < t->ranges; i++)
+            for (int v = 0; v < valid; v++) {
+                const int p = p0 + v, row = p / ws + (p % ws) * ws;
+                if (row >= t->from[i] && row < t->to[i])
+                    act[k][v] = t->bulk_pair ? activation_single(w, rows, z, stride, p)
+                                             : activation_pair(w, rows, z, stride, p);
+            }
+    }
+}
+
 /* The neuron activations of a block of positions, then r = Σ 2α_k/(1 + exp(−act_k)) in
  * double for every neuron with α_k > 1e-4, in file order, into a float accumulator
  * (ResponseOpenBlas: `*p++ += (2.0 * alpha) / (1.0 + exp(-*q1++))`, a float += double).
  * Only the first `valid` positions of the block are real; r is 0 for the others. */
-static void neuron_block(const au_ccnf_expert *e, const float *z, int stride, int p0,
-                         int valid, int use_avx2, float *r)
+static void neuron_block(const au_ccnf_expert *e, const pair_tiles *tiles, const float *z,
+                         int stride, int ws, int p0, int valid, int use_avx2, float *r)
 {
-    const int rows = e->width * e->height;
     const int k_count = e->num_neurons;
     float act[AU_CCNF_MAX_NEURONS][BLOCK];
-#ifdef AU_CCNF_X86
-    if (use_avx2)
-        neurons_block_avx2(e->weight_matrix, rows + 1, rows, z, stride, p0, k_count, act);
-    else
-#endif
-        neurons_block_portable(e->weight_matrix, rows + 1, rows, z, stride, p0, k_count, act);
-    (void)use_avx2;
+    activations_block(e, tiles, z, stride, ws, p0, valid, use_avx2, act);
     float rb[BLOCK];
     for (int t = 0; t < BLOCK; t++)
         rb[t] = 0.0f;
@@ -593,9 +845,12 @@ auface_status au_ccnf_response(const au_ccnf_expert *e, const float *aoi, int ao
         write_im2col_portable(aoi_pad, aoi_w, e->width, e->height, ws, stride, mean, inv, z);
     /* Blocks past the last real position (stride padding) are skipped. */
     const int blocks_end = (p_count + BLOCK - 1) / BLOCK * BLOCK;
+    pair_tiles tiles[AU_CCNF_MAX_NEURONS];
+    for (int k = 0; k < e->num_neurons; k++)
+        tiles[k] = pair_tiles_for_column(p_count, e->num_neurons, rows + 1, k);
     for (int p0 = 0; p0 < blocks_end; p0 += BLOCK)
-        neuron_block(e, z, stride, p0, p_count - p0 < BLOCK ? p_count - p0 : BLOCK, use_avx2,
-                     r);
+        neuron_block(e, tiles, z, stride, ws, p0, p_count - p0 < BLOCK ? p_count - p0 : BLOCK,
+                     use_avx2, r);
 #ifdef AU_CCNF_X86
     if (use_avx2)
         sigma_product_avx2(s->sigma_t, stride, p_count, blocks_end, r, out);

@@ -20,12 +20,13 @@
  *     float accumulator neuron by neuron (r = (float)((double)r + term));
  *  4. r' = Σ_ws·r (r flattened row-major, index y·ws + x);
  *  5. if min(r') < 0, r' −= min(r').
- * The dot products of steps 2 and 4 are sgemm_ calls in OpenFace (OpenBLAS). They are
- * modelled as OpenBLAS's x86-64 sgemm kernels compute an element: one chain of fused
- * multiply-adds over the inner index in ascending order starting from 0 (step 2: bias
- * first, then j = 0, 1, …; step 4: j = 0, 1, …). That the reference build's kernel does
- * exactly this is UNVERIFIED (CLNF_SPEC §12.7); any other kernel order differs by rounding
- * only (≈1e-7 relative). The results are the same bits on every machine: an AVX2/FMA path
+ * The dot products of steps 2 and 4 are sgemm_ calls in OpenFace (OpenBLAS 0.3.21). They
+ * are summed as its Haswell sgemm kernel sums an element: one chain of fused multiply-adds
+ * over the inner index in ascending order starting from 0 (step 2: bias first, then
+ * j = 0, 1, …; step 4: j = 0, 1, …), except that in step 2 the elements of the kernel's
+ * paired tiles are an even and an odd chain added at the end (see ccnf.c,
+ * pair_tiles_for_column; checked bit for bit against OpenBLAS for windows up to 15). The
+ * results are the same bits on every machine: an AVX2/FMA path
  * is chosen at run time, and the portable path uses fmaf (exact, but ≈30x slower where fmaf
  * is not a single instruction).
  *
@@ -34,10 +35,12 @@
  *   q2 = Σ_b (float)β_b·C_b accumulated as q2 = fmaf(C_b, β_b, q2) (cv::scaleAdd, whose
  *        OpenCV 4.6 SIMD kernel is v_muladd = a fused multiply-add under the AVX2 dispatch);
  *   Σ⁻¹ = 2·(α_sum·I + q2) in float;  Σ = Σ⁻¹⁻¹ by cv::invert(DECOMP_CHOLESKY), i.e.
- *   OpenCV's CholImpl (factor from math/cholesky.h, then its forward/backward substitution
- *   with the n identity columns as right-hand sides, double accumulators of float products).
- * OpenFace's reference build hands the 121x121 case (ws 11) to LAPACK sposv instead
- * (OpenCV HAL_CHOLESKY_SMALL_MATRIX_THRESH = 100); that one is reproduced only to rounding.
+ *   for n < 100 OpenCV's CholImpl (factor from math/cholesky.h, then its forward/backward
+ *   substitution with the n identity columns as right-hand sides, double accumulators of
+ *   float products); for n >= 100 (ws 10 and up: OpenCV HAL_CHOLESKY_SMALL_MATRIX_THRESH)
+ *   LAPACK sposv with the row-major Σ⁻¹ read as column-major, uplo 'L', identity right-hand
+ *   side, solution transposed back, summed as OpenFace's OpenBLAS 0.3.21 sums it
+ *   (math/openblas_sposv.h; checked bit for bit up to window 21, n = 441).
  * C_b are the sigma components of the patch file for this window size (none for the eye
  * models, whose Σ is then the Cholesky inverse of 2·α_sum·I).
  *

@@ -2,8 +2,10 @@
  * maps, checked against values computed here from the formulas of CLNF_SPEC.md §5.3–§5.5:
  *  - in double with straightforward loops (independent of every rounding rule): tolerance;
  *  - in float following the spec's rounding rules literally (im2col sums in OpenFace's
- *    order, fused multiply-add chains for the two sgemm products, double sigmoid, OpenCV's
- *    CholImpl for Σ written as in matrix_decomp.cpp): bit for bit.
+ *    order, fused multiply-add chains for the two sgemm products (single or even/odd pairs
+ *    as OpenBLAS's Haswell kernel sums them), double sigmoid, OpenCV's
+ *    CholImpl for Σ written as in matrix_decomp.cpp, or for n >= 100 OpenCV's LAPACK sposv
+ *    call): bit for bit.
  * Also the response of real experts on frame 1 of default.wmv, with the landmarks of
  * OpenFace's first hypothesis (MTCNN box → CalcParams, CLNF_SPEC §4/§13), and timings. */
 #include <math.h>
@@ -15,6 +17,7 @@
 #include "check.h"
 #include "landmark/ccnf.h"
 #include "landmark/clnf_model.h"
+#include "math/openblas_sposv.h"
 #include "test_cholesky.h"
 #include "test_clock.h"
 #include "test_images.h"
@@ -113,7 +116,8 @@ static void reference_response_double(const au_ccnf_expert *e, const float *aoi,
 /* ---- float reference following the spec's rounding rules --------------------------------- */
 
 /* Σ of CLNF_SPEC §5.5 with OpenCV's CholImpl exactly as matrix_decomp.cpp writes it (factor,
- * then forward and backward substitution for the n identity columns, i outer, j, k inner). */
+ * then forward and backward substitution for the n identity columns, i outer, j, k inner);
+ * from n = 100 on OpenCV's LAPACK path instead. */
 static float *reference_sigma_float(const au_ccnf_expert *e, int ws, const float *components,
                                     int num_components)
 {
@@ -132,6 +136,21 @@ static float *reference_sigma_float(const au_ccnf_expert *e, int ws, const float
     }
     for (int i = 0; i < n; i++)
         b[i * n + i] = 1.0f;
+    if (n >= 100) {
+        /* OpenCV hands n >= 100 to LAPACK (hal_internal.cpp lapack_Cholesky): sposv with the
+         * row-major matrix read as column-major, uplo 'L', the identity as right-hand side,
+         * the column-major solution transposed back: Σ[i][j] = B(i, j) = B[i + j·n]. The
+         * solver's own bits are checked in test_openblas_sposv. */
+        float *cm = malloc((size_t)n * n * sizeof *cm);
+        memcpy(cm, b, (size_t)n * n * sizeof *cm);
+        CHECK(au_openblas_sposv_lower_f32(n, n, a, n, cm, n) == 0);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                b[i * n + j] = cm[i + j * n];
+        free(cm);
+        free(a);
+        return b;
+    }
     float *L = a;
     for (int i = 0; i < n; i++) {
         int j;
@@ -166,6 +185,62 @@ static float *reference_sigma_float(const au_ccnf_expert *e, int ws, const float
     return b;
 }
 
+/* OpenBLAS 0.3.21's Haswell sgemm (sgemm_kernel_8x4_haswell_2.c via level3.c) sums an
+ * element (row, col) of an M x N x K product with alpha 1, beta 0 either as one FMA chain or
+ * as an even/odd pair of chains (dot_even_odd). Walked here tile by tile as the driver and
+ * kernel hand them out: N is cut into panels of 12 while at least 12 columns remain, then 8,
+ * then 4 (also for 5–7 columns), then the 1–3 remaining; 4- and 8-column panels pair all
+ * rows of their full 8-row tiles; 12-column panels (M >= 16) pair the first 8 rows of their
+ * left 6 columns and the last full 8-row tile, which alternates halves (left for the 1st,
+ * 3rd, … tile after the first). Everything else, and K < 8, is a single chain. */
+static int haswell_sgemm_pairs(int m, int n, int k, int row, int col)
+{
+    if (k < 8)
+        return 0;
+    int c0 = 0, width;
+    for (;; c0 += width) {
+        const int rest = n - c0;
+        width = rest >= 12 ? 12 : rest >= 8 ? 8 : rest >= 4 ? 4 : rest;
+        if (col < c0 + width)
+            break;
+    }
+    if (width == 4 || width == 8)
+        return row < m / 8 * 8;
+    if (width != 12 || m < 16)
+        return 0;
+    const int left = col < c0 + 6;
+    if (left && row < 8)
+        return 1;
+    int tile = 1;
+    while (m - 8 * tile >= 16)
+        tile++;
+    return row >= 8 * tile && row < 8 * tile + 8 && (tile % 2 == 1) == left;
+}
+
+/* One FMA chain over q = 0..k−1 from 0. */
+static float dot_single(const float *a, const float *b, int k)
+{
+    float acc = 0.0f;
+    for (int q = 0; q < k; q++)
+        acc = fmaf(a[q], b[q], acc);
+    return acc;
+}
+
+/* The kernel's pair (k >= 8, k8 = k rounded down to 8): even chain q = 0, 2, …, k8−2, then
+ * k8..k−1; odd chain q = 1, 3, …, k8−1; result even + odd. */
+static float dot_even_odd(const float *a, const float *b, int k)
+{
+    const int k8 = k / 8 * 8;
+    float even = 0.0f, odd = 0.0f;
+    for (int q = 0; q < k8; q += 2) {
+        even = fmaf(a[q], b[q], even);
+        odd = fmaf(a[q + 1], b[q + 1], odd);
+    }
+    for (int q = k8; q < k; q++)
+        even = fmaf(a[q], b[q], even);
+    return even + odd;
+}
+
 /* Response with the spec's float rules; sigma is the n x n Σ (row-major). */
 static void reference_response_float(const au_ccnf_expert *e, const float *aoi, int aoi_w,
                                      int ws, const float *sigma, float *out)
@@ -196,10 +271,21 @@ static void reference_response_float(const au_ccnf_expert *e, const float *aoi, 
             float acc_r = 0.0f;
             for (int k = 0; k < e->num_neurons; k++) {
                 const float nu = (float)e->norm_weights[k];
-                float act = (float)e->bias[k];
+                /* term q of the activation: q = 0 the bias, q = 1 + j·h + i the weights */
+                float term_w[1 + AU_CCNF_MAX_PATCH * AU_CCNF_MAX_PATCH];
+                float term_z[1 + AU_CCNF_MAX_PATCH * AU_CCNF_MAX_PATCH];
+                term_w[0] = (float)e->bias[k];
+                term_z[0] = 1.0f;
                 for (int j = 0; j < w; j++)
-                    for (int i = 0; i < h; i++)
-                        act = fmaf(e->weights[k * hw + i * w + j] * nu, z[j * h + i], act);
+                    for (int i = 0; i < h; i++) {
+                        term_w[1 + j * h + i] = e->weights[k * hw + i * w + j] * nu;
+                        term_z[1 + j * h + i] = z[j * h + i];
+                    }
+                const int row = y + x * ws; /* im2col row of the position in the sgemm */
+                const float act =
+                    haswell_sgemm_pairs(n, e->num_neurons, hw + 1, row, k)
+                        ? dot_even_odd(term_w, term_z, hw + 1)
+                        : dot_single(term_w, term_z, hw + 1);
                 if (e->alpha[k] > 1e-4)
                     acc_r = (float)(acc_r + (2.0 * e->alpha[k]) / (1.0 + exp(-(double)act)));
             }
@@ -322,7 +408,7 @@ static void test_sigma(au_clnf_model *m)
                     diag_ok &= s->sigma_t[(size_t)j * s->stride + i] == (i == j ? expect : 0.0f);
             CHECK(diag_ok);
         }
-        printf("  sigma %-20s n=%3d comps=%d: bit-exact vs CholImpl %s, |Σ·Σ⁻¹−I| %.1e, "
+        printf("  sigma %-20s n=%3d comps=%d: bit-exact vs CholImpl/LAPACK %s, |Σ·Σ⁻¹−I| %.1e, "
                "max|Σ| %.3g\n",
                cd->what, n, count, same ? "yes" : "NO", worst, max_abs);
         /* Idempotent, and a second window size is kept separately. */
