@@ -18,8 +18,16 @@ struct au_source {
 
 auface_status au_source_open(au_source **out, const char *path, au_err *err)
 {
+    return au_source_open_threads(out, path, 0, err);
+}
+
+auface_status au_source_open_threads(au_source **out, const char *path, int decode_threads,
+                                     au_err *err)
+{
     if (!out || !path)
         return au_fail(err, AUFACE_ERR_ARG, "au_source_open: NULL argument");
+    if (decode_threads < 0)
+        return au_fail(err, AUFACE_ERR_ARG, "au_source_open: %d decode threads", decode_threads);
     *out = NULL;
     struct stat st;
     if (stat(path, &st) != 0)
@@ -36,7 +44,7 @@ auface_status au_source_open(au_source **out, const char *path, au_err *err)
         s = au_images_open_file(&src->images, path, err);
     } else {
         src->kind = AU_SOURCE_VIDEO;
-        s = au_video_open(&src->video, path, err);
+        s = au_video_open(&src->video, path, decode_threads, err);
     }
     if (s != AUFACE_OK) {
         free(src);
@@ -79,6 +87,11 @@ long au_source_corrupt_frames(const au_source *src)
 {
     return src->video ? au_video_corrupt_frames(src->video)
                       : au_images_corrupt_frames(src->images);
+}
+
+int au_source_decode_threads(int requested)
+{
+    return au_video_threads(requested);
 }
 
 int au_source_is_vfr(const au_source *src)

@@ -17,10 +17,13 @@
  *
  * Video (anything FFmpeg demuxes and decodes; the first video stream that is not an attached
  * picture, as OpenCV takes the first video stream):
- *   - Decoded single-threaded (deterministic), converted to BGR24 by swscale with SWS_BICUBIC
- *     over the codec's coded size, as CvCapture_FFMPEG::retrieveFrame does; the pixels are
- *     byte-identical to `ffmpeg -i FILE -pix_fmt bgr24` (checked on default.wmv, which
- *     OpenCV decodes to the same bytes, and on H.264 clips of odd sizes).
+ *   - Decoded (H.264) on FFmpeg's frame (else slice) threads, converted to BGR24 by swscale with
+ *     SWS_BICUBIC over the codec's coded size, as CvCapture_FFMPEG::retrieveFrame does, a
+ *     whole frame at a time on helper threads; the pixels are the same bytes for every
+ *     thread count (tests/unit/test_video_threads.c) and byte-identical to
+ *     `ffmpeg -i FILE -pix_fmt bgr24` (checked on default.wmv, which OpenCV decodes to the
+ *     same bytes, and on H.264 clips of odd sizes). Threads decode at most a few frames
+ *     ahead of the caller, so they use CPU only for frames that are asked for.
  *   - fps: av_guess_frame_rate (CvCapture_FFMPEG::get_fps), replaced by 30 when unknown or
  *     <= 0 (SequenceCapture::OpenVideoFile).
  *   - timestamp: index * (1.0 / fps), exactly as SequenceCapture::CaptureThread computes it.
@@ -53,8 +56,11 @@
  *
  * Any other path is handed to FFmpeg (so e.g. .tif or .webp stills open as one-frame videos).
  *
- * Memory: one decoded frame, one BGR buffer (and one for rotation) are reused for the whole
- * stream; a folder source keeps its file list. Not thread-safe: one source per thread. */
+ * Memory: a folder source keeps its file list. A video source reuses its buffers for the
+ * whole stream: with T decoder threads FFmpeg holds about T decoded frames (and each thread
+ * its own codec state), and the conversion holds 1 BGR picture for T = 1, else
+ * ceil(T / 4) + 2 (each with a decoded frame, and a rotated copy for rotated streams):
+ * about 60 MB at 1920x1080 with T = 16. Not thread-safe: one source per thread. */
 #ifndef AU_IO_SOURCE_H
 #define AU_IO_SOURCE_H
 
@@ -89,6 +95,20 @@ typedef struct au_frame {
  * the path. On failure *out is NULL. Cost: opens the file and probes its streams (FFmpeg
  * reads up to a few MB), or decodes the image, or lists the folder. */
 auface_status au_source_open(au_source **out, const char *path, au_err *err);
+
+/* As au_source_open, with `decode_threads` FFmpeg threads for decoding an H.264 video (other
+ * codecs, and images, stay on one) and one BGR-conversion helper thread per four of them:
+ * 1 keeps all the work on the thread calling au_source_next; 0 (what au_source_open uses)
+ * picks au_source_decode_threads(0). The frames are the same bytes for every value, for
+ * damaged streams too (a threaded decoder that meets damage starts over on one thread).
+ * Errors also AUFACE_ERR_ARG for a negative count. */
+auface_status au_source_open_threads(au_source **out, const char *path, int decode_threads,
+                                     au_err *err);
+
+/* The decoder threads a video source uses for `requested` (see au_source_open_threads):
+ * `requested` if > 0, else the CPUs this process may use (affinity mask and cgroup quota);
+ * at most 16. */
+int au_source_decode_threads(int requested);
 
 /* Reads the next frame into `frame`. Returns 1 with a frame, 0 at the end of the input,
  * or a negative value on a fatal error (err says which file and why). After 0 or a

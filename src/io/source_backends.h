@@ -9,8 +9,12 @@
 /* ---- video files through FFmpeg (video_ffmpeg.c) ---- */
 typedef struct au_video au_video;
 
-/* Opens the first video stream of `path`. Errors as au_source_open. */
-auface_status au_video_open(au_video **out, const char *path, au_err *err);
+/* Opens the first video stream of `path`, to be decoded on au_video_threads(threads)
+ * threads. Errors as au_source_open. */
+auface_status au_video_open(au_video **out, const char *path, int threads, au_err *err);
+/* Decoder threads for a request: `requested` if > 0, else the CPUs this process may use;
+ * at most 16. */
+int au_video_threads(int requested);
 /* Fills bgr, width, height, stride, timestamp (not index). 1 / 0 at the end / < 0 fatal. */
 int au_video_next(au_video *v, au_frame *frame, au_err *err);
 double au_video_fps(const au_video *v);

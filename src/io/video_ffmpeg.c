@@ -1,7 +1,20 @@
 /* Video backend of au_source: FFmpeg demuxing and decoding with the send/receive API
  * (FFmpeg doc/examples/demux_decode.c), converted to BGR24 as OpenCV 4.6's FFmpeg backend
  * does (modules/videoio/src/cap_ffmpeg_impl.hpp, CvCapture_FFMPEG). See io/source.h for
- * the behaviour; this file is private to the source module. */
+ * the behaviour; this file is private to the source module.
+ *
+ * Threads: an H.264 decoder runs on FFmpeg's own frame (or slice) threads and the conversion
+ * to BGR on the helpers of io/video_convert.h, so that the thread calling au_video_next
+ * mostly hands packets and frames around; both give the same pictures as one thread
+ * (FFmpeg's threaded decoders are bit-exact on valid streams, and each frame is converted
+ * whole by the same swscale call). On damaged streams they are not: H.264 frame threads
+ * conceal errors differently, even from run to run. So a threaded decoder runs with
+ * AV_EF_EXPLODE (a damaged frame is an error, reported before any frame that refers to
+ * it comes out), and at the first sign of damage — a bad packet, a decoder error, a
+ * flagged frame, a read error — the video is reopened and decoded again on one thread,
+ * skipping the frames already delivered: those came before the damage, so they are the
+ * same bytes, and from there on everything is as on one thread (see fall_back). See
+ * docs/SCALING.md for the measurements behind the thread counts. */
 #include "io/source_backends.h"
 
 #include <errno.h>
@@ -16,7 +29,9 @@
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
+
+#include "common/cpu_count.h"
+#include "io/video_convert.h"
 
 /* Failures tolerated in a row while looking for one frame: unreadable packets
  * (AVERROR_INVALIDDATA from the demuxer; beyond this the input is taken as ended) and
@@ -32,10 +47,12 @@
 #define AU_VIDEO_VFR_TOLERANCE 0.01
 /* ... and by more than this many frame intervals over the stream (see stream_is_vfr). */
 #define AU_VIDEO_VFR_MIN_FRAMES 1.5
-/* Row alignment of the BGR buffer: OpenCV allocates it with av_frame_get_buffer(&rgb_picture,
- * 32) (CvCapture_FFMPEG::retrieveFrame); swscale's SIMD paths depend on the stride, so keep
- * the same layout. */
-#define AU_VIDEO_BGR_ALIGN 32
+/* Most decoder threads: OpenCV's cap (min(cpus, 16)), also where FFmpeg's H.264 decoder
+ * starts warning; more only add frames of latency and memory. */
+#define AU_VIDEO_MAX_THREADS 16
+/* Decoder threads per conversion helper: a 1080p frame takes about 5 ms to decode and 1 ms
+ * to convert, so one helper keeps up with about four decoder threads. */
+#define AU_VIDEO_THREADS_PER_CONVERTER 4
 /* OpenFace's fps when the video's is unknown or <= 0 (SequenceCapture::OpenVideoFile). */
 #define AU_VIDEO_DEFAULT_FPS 30.0
 /* CvCapture_FFMPEG::eps_zero: durations below this count as unknown (get_duration_sec). */
@@ -51,21 +68,37 @@ struct au_video {
     int stream_index;
     AVPacket *packet;
     AVFrame *decoded;
-    AVFrame *bgr;             /* converted picture, coded size, reused */
-    struct SwsContext *sws;
-    int sws_w, sws_h, sws_fmt;
-    uint8_t *rotated;         /* re-oriented copy when the stream carries a rotation */
-    size_t rotated_size;
+    au_bgr_queue *convert;    /* decoded frames on their way to BGR, in order */
+    int threads;              /* decoder threads asked of FFmpeg */
     int orientation;          /* EXIF code: 1, 3, 6 or 8 */
     double fps;
     long frame_count;
     long corrupt;
-    long delivered;
+    long produced;            /* frames decoded and handed to the converter */
     int vfr;
     int have_first_pts;
     int64_t first_pts;
     int state;
+    /* Why decoding stopped (state VIDEO_FAILED), told once the frames decoded before the
+     * failure have been delivered. */
+    au_err failure;
+    int failure_told;
 };
+
+int au_video_threads(int requested)
+{
+    int n = requested > 0 ? requested : au_usable_cpus(AU_VIDEO_MAX_THREADS);
+    return n < 1 ? 1 : n > AU_VIDEO_MAX_THREADS ? AU_VIDEO_MAX_THREADS : n;
+}
+
+/* Conversion helpers for `threads` decoder threads: none for one (everything stays on the
+ * calling thread, as OpenCV does it). */
+static int converter_helpers(int threads)
+{
+    return threads <= 1 ? 0
+                        : (threads + AU_VIDEO_THREADS_PER_CONVERTER - 1) /
+                              AU_VIDEO_THREADS_PER_CONVERTER;
+}
 
 /* CvCapture_FFMPEG::r2d: 0 when either part is 0. */
 static double rational_to_double(AVRational r)
@@ -168,9 +201,19 @@ static auface_status open_decoder(au_video *v, au_err *err)
     if (ret < 0)
         return au_fail(err, AUFACE_ERR_VIDEO, "%s: bad codec parameters: %s", v->path,
                        av_err2str(ret));
-    /* Single-threaded: deterministic and one frame of latency; OpenCV uses
-     * min(cpus, 16) threads, which FFmpeg guarantees gives the same pictures. */
-    v->dec->thread_count = 1;
+    /* Frame threads (T frames decoded at once, T − 1 frames more latency), with slice
+     * threads as FFmpeg's second choice, as OpenCV uses them. Only for H.264, the codec
+     * of nearly every high-resolution file: damage must surface as an error there (see
+     * the top of the file), and with AV_EF_EXPLODE FFmpeg 5.1's frame-threaded MPEG-4
+     * part 2 decoder aborts on an assertion (decode.c: frame->buf[0]) on a damaged AVI.
+     * Other codecs stay on one thread until their damaged streams are checked too
+     * (tests/unit/test_video_threads.c). */
+    if (codec->id != AV_CODEC_ID_H264)
+        v->threads = 1;
+    v->dec->thread_count = v->threads;
+    v->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (v->threads > 1)
+        v->dec->err_recognition |= AV_EF_EXPLODE;
     v->dec->pkt_timebase = v->stream->time_base;
     ret = avcodec_open2(v->dec, codec, NULL);
     if (ret < 0)
@@ -200,7 +243,7 @@ static auface_status video_open_streams(au_video *v, au_err *err)
     return open_decoder(v, err);
 }
 
-auface_status au_video_open(au_video **out, const char *path, au_err *err)
+auface_status au_video_open(au_video **out, const char *path, int threads, au_err *err)
 {
     if (!out || !path)
         return au_fail(err, AUFACE_ERR_ARG, "au_video_open: NULL argument");
@@ -217,13 +260,12 @@ auface_status au_video_open(au_video **out, const char *path, au_err *err)
     v->path = malloc(strlen(path) + 1);
     v->packet = av_packet_alloc();
     v->decoded = av_frame_alloc();
-    v->bgr = av_frame_alloc();
-    if (!v->path || !v->packet || !v->decoded || !v->bgr) {
+    if (!v->path || !v->packet || !v->decoded) {
         au_video_close(v);
         return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory", path);
     }
     strcpy(v->path, path);
-    v->sws_fmt = AV_PIX_FMT_NONE;
+    v->threads = au_video_threads(threads);
 
     auface_status s = video_open_streams(v, err);
     if (s != AUFACE_OK) {
@@ -234,6 +276,11 @@ auface_status au_video_open(au_video **out, const char *path, au_err *err)
     v->frame_count = video_frame_count(v->fmt, v->stream);
     v->vfr = stream_is_vfr(v->stream);
     v->orientation = stream_orientation(v->stream);
+    s = au_bgr_queue_create(&v->convert, converter_helpers(v->threads), v->orientation, err);
+    if (s != AUFACE_OK) {
+        au_video_close(v);
+        return s;
+    }
     v->state = VIDEO_READING;
     *out = v;
     return AUFACE_OK;
@@ -257,99 +304,85 @@ static int conversion_width(const AVCodecContext *dec, const AVFrame *f)
     return w;
 }
 
-static int video_fail(au_video *v, au_err *err, auface_status status, const char *what,
-                      int averr)
+/* Records a failure at frame `frame` (0-based: the frames before it were read). -1. */
+static int video_fail_at(au_video *v, au_err *err, long frame, auface_status status,
+                         const char *what, int averr)
 {
     v->state = VIDEO_FAILED;
     if (averr)
-        au_fail(err, status, "%s: frame %ld: %s: %s", v->path, v->delivered, what,
-                av_err2str(averr));
+        au_fail(err, status, "%s: frame %ld: %s: %s", v->path, frame, what, av_err2str(averr));
     else
-        au_fail(err, status, "%s: frame %ld: %s", v->path, v->delivered, what);
+        au_fail(err, status, "%s: frame %ld: %s", v->path, frame, what);
     return -1;
 }
 
-/* Converts v->decoded to BGR24 (and re-orients it); fills `frame`. 1 ok, -1 fatal. */
-static int deliver_frame(au_video *v, au_frame *frame, au_err *err)
+static int video_fail(au_video *v, au_err *err, auface_status status, const char *what,
+                      int averr)
+{
+    return video_fail_at(v, err, v->produced, status, what, averr);
+}
+
+/* Hands v->decoded to the converter with its timestamp. */
+static void submit_frame(au_video *v)
 {
     const AVFrame *f = v->decoded;
-    int bw = conversion_width(v->dec, f);
-    int bh = v->dec->coded_height > f->height ? v->dec->coded_height : f->height;
-    if (!v->sws || v->sws_w != bw || v->sws_h != bh || v->sws_fmt != f->format) {
-        /* SWS_BICUBIC: CvCapture_FFMPEG::retrieveFrame; it is also the ffmpeg CLI's default
-         * for its automatic conversions, hence byte-identical to `-pix_fmt bgr24`. */
-        v->sws = sws_getCachedContext(v->sws, bw, bh, (enum AVPixelFormat)f->format, bw, bh,
-                                      AV_PIX_FMT_BGR24, SWS_BICUBIC, NULL, NULL, NULL);
-        if (!v->sws) {
-            const char *name = av_get_pix_fmt_name((enum AVPixelFormat)f->format);
-            char what[96];
-            snprintf(what, sizeof what, "cannot convert pixel format %s to BGR",
-                     name ? name : "(unknown)");
-            return video_fail(v, err, AUFACE_ERR_UNSUPPORTED, what, 0);
-        }
-        av_frame_unref(v->bgr);
-        v->bgr->format = AV_PIX_FMT_BGR24;
-        v->bgr->width = bw;
-        v->bgr->height = bh;
-        int ret = av_frame_get_buffer(v->bgr, AU_VIDEO_BGR_ALIGN);
-        if (ret < 0)
-            return video_fail(v, err, AUFACE_ERR_NOMEM, "no memory for the BGR picture", ret);
-        v->sws_w = bw;
-        v->sws_h = bh;
-        v->sws_fmt = f->format;
-    }
-    sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
-              v->bgr->data, v->bgr->linesize);
-
+    double timestamp;
     if (v->vfr && f->best_effort_timestamp != AV_NOPTS_VALUE) {
         if (!v->have_first_pts) {
             v->first_pts = f->best_effort_timestamp;
             v->have_first_pts = 1;
         }
-        frame->timestamp = (double)(f->best_effort_timestamp - v->first_pts) *
-                           av_q2d(v->stream->time_base);
+        timestamp = (double)(f->best_effort_timestamp - v->first_pts) *
+                    av_q2d(v->stream->time_base);
     } else {
         /* SequenceCapture::CaptureThread: frame_num_int * (1.0 / fps). */
-        frame->timestamp = (double)v->delivered * (1.0 / v->fps);
+        timestamp = (double)v->produced * (1.0 / v->fps);
     }
+    int bw = conversion_width(v->dec, f);
+    int bh = v->dec->coded_height > f->height ? v->dec->coded_height : f->height;
+    au_bgr_queue_submit(v->convert, v->decoded, bw, bh, v->produced, timestamp);
+    v->produced++;
+}
 
-    int w = f->width, h = f->height;
-    const uint8_t *pixels = v->bgr->data[0];
-    size_t stride = (size_t)v->bgr->linesize[0];
-    if (v->orientation != 1) {
-        int ow, oh;
-        au_orient_size(v->orientation, w, h, &ow, &oh);
-        size_t need = (size_t)ow * 3 * (size_t)oh;
-        if (need > v->rotated_size) {
-            uint8_t *p = realloc(v->rotated, need);
-            if (!p)
-                return video_fail(v, err, AUFACE_ERR_NOMEM, "no memory to rotate the frame",
-                                  0);
-            v->rotated = p;
-            v->rotated_size = need;
-        }
-        au_orient_bgr(pixels, w, h, stride, v->orientation, v->rotated, (size_t)ow * 3);
-        pixels = v->rotated;
-        stride = (size_t)ow * 3;
-        w = ow;
-        h = oh;
-    }
-    frame->bgr = pixels;
-    frame->width = w;
-    frame->height = h;
-    frame->stride = stride;
+static int decode_next(au_video *v, au_err *err);
+
+/* Damage seen with a threaded decoder: reopens the video with one thread and decodes again
+ * the v->produced frames already handed on, discarding them, so that decoding goes on
+ * exactly as a one-thread decoder would (corrupt frames counted afresh). 1 to go on
+ * decoding, 0 if the video ended while skipping, -1 on a fatal error. */
+static int fall_back(au_video *v, au_err *err)
+{
+    av_packet_unref(v->packet);
     av_frame_unref(v->decoded);
-    v->delivered++;
+    avcodec_free_context(&v->dec);
+    avformat_close_input(&v->fmt);
+    v->threads = 1;
+    v->corrupt = 0;
+    v->state = VIDEO_READING;
+    if (video_open_streams(v, err) != AUFACE_OK) {
+        v->state = VIDEO_FAILED;
+        return -1;
+    }
+    long skip = v->produced;
+    for (long i = 0; i < skip; i++) {
+        int r = decode_next(v, err);
+        if (r <= 0)
+            return r;
+        av_frame_unref(v->decoded);
+    }
     return 1;
 }
 
 /* Feeds the decoder one packet of our stream, or the end-of-stream flush.
- * 1 fed (or skipped a bad packet), -1 fatal. */
+ * 1 fed (or skipped a bad packet, or fell back to one thread), 0 the video ended while
+ * falling back, -1 fatal. */
 static int feed_decoder(au_video *v, au_err *err)
 {
     int bad_reads = 0, eagain = 0;
     for (;;) {
         int ret = av_read_frame(v->fmt, v->packet);
+        if (v->threads > 1 && ret < 0 && ret != AVERROR_EOF)
+            return fall_back(v, err);
         if (ret == AVERROR(EAGAIN)) {
             if (++eagain > AU_VIDEO_MAX_EAGAIN)
                 return video_fail(v, err, AUFACE_ERR_VIDEO, "the input never delivers data",
@@ -373,28 +406,38 @@ static int feed_decoder(au_video *v, au_err *err)
             av_packet_unref(v->packet);
             continue;
         }
+        if (v->threads > 1 && (v->packet->flags & AV_PKT_FLAG_CORRUPT))
+            return fall_back(v, err);
         ret = avcodec_send_packet(v->dec, v->packet);
         av_packet_unref(v->packet);
         if (ret < 0 && ret != AVERROR(EAGAIN)) {
             if (ret == AVERROR(ENOMEM))
                 return video_fail(v, err, AUFACE_ERR_NOMEM, "decoder", ret);
+            if (v->threads > 1)
+                return fall_back(v, err);
             v->corrupt++;  /* the decoder rejected this packet: its frame is skipped */
         }
         return 1;
     }
 }
 
-int au_video_next(au_video *v, au_frame *frame, au_err *err)
+/* Decodes the next frame into v->decoded: 1, or 0 at the end (state VIDEO_FINISHED), or
+ * -1 on a fatal error (state VIDEO_FAILED, err filled). */
+static int decode_next(au_video *v, au_err *err)
 {
-    if (v->state == VIDEO_FINISHED)
-        return 0;
-    if (v->state == VIDEO_FAILED) {
-        au_fail(err, AUFACE_ERR_VIDEO, "%s: reading stopped after an earlier error", v->path);
-        return -1;
-    }
     int decode_errors = 0;
     for (;;) {
         int ret = avcodec_receive_frame(v->dec, v->decoded);
+        if (v->threads > 1 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF &&
+            ret != AVERROR(ENOMEM) &&
+            (ret < 0 || v->decoded->decode_error_flags ||
+             (v->decoded->flags & AV_FRAME_FLAG_CORRUPT) || v->decoded->width <= 0 ||
+             v->decoded->height <= 0 || !v->decoded->data[0])) {
+            int r = fall_back(v, err);
+            if (r <= 0)
+                return r;
+            continue;
+        }
         if (ret == 0) {
             if (v->decoded->width <= 0 || v->decoded->height <= 0 || !v->decoded->data[0]) {
                 av_frame_unref(v->decoded);
@@ -404,7 +447,7 @@ int au_video_next(au_video *v, au_frame *frame, au_err *err)
                                       0);
                 continue;
             }
-            return deliver_frame(v, frame, err);
+            return 1;
         }
         if (ret == AVERROR_EOF) {
             v->state = VIDEO_FINISHED;
@@ -425,9 +468,43 @@ int au_video_next(au_video *v, au_frame *frame, au_err *err)
             v->state = VIDEO_FINISHED;
             return 0;
         }
-        if (feed_decoder(v, err) < 0)
-            return -1;
+        int fed = feed_decoder(v, err);
+        if (fed <= 0)
+            return fed;
     }
+}
+
+int au_video_next(au_video *v, au_frame *frame, au_err *err)
+{
+    au_bgr_queue_release(v->convert);
+    /* Decode ahead while the converter has room, so that its helpers work on the next
+     * frames while the caller uses this one. */
+    while ((v->state == VIDEO_READING || v->state == VIDEO_DRAINING) &&
+           au_bgr_queue_room(v->convert) > 0) {
+        if (decode_next(v, &v->failure) <= 0)
+            break;
+        submit_frame(v);
+    }
+    if (au_bgr_queue_pending(v->convert) == 0) {
+        if (v->state == VIDEO_FINISHED)
+            return 0;
+        if (!v->failure_told) {
+            v->failure_told = 1;
+            if (err)
+                *err = v->failure;
+            return -1;
+        }
+        au_fail(err, AUFACE_ERR_VIDEO, "%s: reading stopped after an earlier error", v->path);
+        return -1;
+    }
+    au_bgr_failure why;
+    if (au_bgr_queue_take(v->convert, frame, &why) < 0) {
+        /* The frames after it are not delivered: reading ends here, as on one thread. */
+        au_bgr_queue_drop(v->convert);
+        v->failure_told = 1;
+        return video_fail_at(v, err, why.index, why.status, why.what, why.averr);
+    }
+    return 1;
 }
 
 double au_video_fps(const au_video *v)
@@ -454,13 +531,11 @@ void au_video_close(au_video *v)
 {
     if (!v)
         return;
-    sws_freeContext(v->sws);
-    av_frame_free(&v->bgr);
+    au_bgr_queue_free(v->convert); /* first: its helpers hold decoded frames */
     av_frame_free(&v->decoded);
     av_packet_free(&v->packet);
     avcodec_free_context(&v->dec);
     avformat_close_input(&v->fmt);
-    free(v->rotated);
     free(v->path);
     free(v);
 }

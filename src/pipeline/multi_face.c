@@ -33,7 +33,7 @@ static auface_status open_tracking(auface_pipeline *p, const auface_job *job,
 {
     auface_status st = au_pipeline_load_landmarker(p);
     if (st == AUFACE_OK)
-        st = au_source_open(&tp->src, job->input, &p->err);
+        st = au_source_open_threads(&tp->src, job->input, p->cfg.workers, &p->err);
     if (st == AUFACE_OK && p->cfg.landmarks == AUFACE_LANDMARKS_CLNF) {
         /* each face's tracker spreads its fits over the threads the job may use */
         int threads = p->cfg.workers > 0 ? p->cfg.workers : au_usable_cpus(256);

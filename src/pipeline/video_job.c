@@ -104,7 +104,10 @@ static auface_status open_outputs(job_state *js)
 static auface_status open_inputs(job_state *js)
 {
     auface_pipeline *p = js->p;
-    auface_status st = au_source_open(&js->src, js->job->input, &p->err);
+    /* The decoder gets as many threads as the job has workers: one worker is the
+     * sequential, single-threaded run. */
+    auface_status st = au_source_open_threads(&js->src, js->job->input, p->cfg.workers,
+                                              &p->err);
     if (st != AUFACE_OK)
         return st;
     int pfld_on_workers = 0;
