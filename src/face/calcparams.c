@@ -23,7 +23,8 @@ typedef struct fit_state {
     float pc[3 * AU_PDM_MAX_POINTS * AU_PDM_MAX_MODES];
     float target[MAX_ROWS];             /* visible landmarks, planar */
     float reg[AU_PDM_MAX_PARAMS];          /* diag(0,…,0, 1/λ) */
-    float shape[3 * AU_PDM_MAX_POINTS];    /* S = M + V·p */
+    float shape[3 * AU_PDM_MAX_POINTS];    /* S = M + V·p (CalcShape3D, sgemm_) */
+    float shape_cv[3 * AU_PDM_MAX_POINTS]; /* S = M + V·p (cv::gemm) */
     float jac[MAX_ROWS * AU_PDM_JSTRIDE];  /* 2n' x (6+m), row stride AU_PDM_JSTRIDE */
     float hess[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS];
     float grad[AU_PDM_MAX_PARAMS];
@@ -161,9 +162,12 @@ int au_calc_params(const au_pdm *pdm, const float *landmarks2n, float global[6],
     while (iter < MAX_ITERATIONS) {
         iter++;
         float R[9], proj[MAX_ROWS], resid[MAX_ROWS], delta[AU_PDM_MAX_PARAMS];
+        /* shape_3D = M + V * loc_params (cv::gemm) for the projections; ComputeJacobian
+         * takes its own CalcShape3D (sgemm_) */
+        au_pdm_shape3d_cv(vis, p, st.shape_cv);
         au_pdm_shape3d(vis, p, st.shape);
         au_euler_to_rotation(global + 1, R);
-        project_gemm(st.shape, n, R, global[0], global[4], global[5], proj);
+        project_gemm(st.shape_cv, n, R, global[0], global[4], global[5], proj);
         for (int k = 0; k < rows; k++)
             resid[k] = st.target[k] - proj[k];
 
@@ -180,7 +184,7 @@ int au_calc_params(const au_pdm *pdm, const float *landmarks2n, float global[6],
 
         /* error with the new parameters and the shape from before the update */
         au_euler_to_rotation(global + 1, R);
-        project_gemm(st.shape, n, R, global[0], global[4], global[5], proj);
+        project_gemm(st.shape_cv, n, R, global[0], global[4], global[5], proj);
         const float error = (float)au_pdm_shape_distance(proj, st.target, rows);
         if (IMPROVEMENT_FACTOR * curr_error < error) {
             not_improved++;

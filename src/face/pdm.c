@@ -83,6 +83,10 @@ void au_pdm_free(au_pdm *pdm)
     memset(pdm, 0, sizeof *pdm);
 }
 
+/* OpenCV 4.6 hal_internal.cpp HAL_GEMM_SMALL_MATRIX_THRESH: cv::gemm calls cblas_sgemm from
+ * this many rows of A on. */
+#define CV_LAPACK_GEMM_MIN_ROWS 100
+
 /* PDM::CalcShape3D calls OpenBLAS sgemm_ (mean + V·p with beta = 1, a 1-row product in
  * BLAS terms). OpenBLAS's AVX2 (Haswell/Zen) SGEMM kernel computes each element as a chain
  * of fused multiply-adds over the modes in order, starting from 0, and adds it to the mean
@@ -100,6 +104,56 @@ void au_pdm_shape3d(const au_pdm *pdm, const float *p_local, float *out3n)
         for (int j = 0; j < m; j++)
             acc = fmaf(v[j], p_local[j], acc);
         out3n[r] = pdm->mean[r] + acc;
+    }
+}
+
+/* One row of cv::gemm's float fast path (matmul.simd.hpp: flags 0, 2 <= len <= 4 and len
+ * equal to a side of the result): the products summed left to right in float, then
+ * (float)(t·alpha + c·beta) in double with alpha = beta = 1. */
+static float cv_gemm_fast_row(const float *v, const float *p, int m, float c)
+{
+    float t = v[0] * p[0];
+    for (int k = 1; k < m; k++)
+        t = t + v[k] * p[k];
+    return (float)((double)t * 1.0 + (double)c * 1.0);
+}
+
+/* One row of GEMMSingleMul<float, double> (matmul.simd.hpp), A·Bᵀ branch: four double
+ * accumulators over k mod 4 while four terms remain, the tail into the first, then
+ * (float)((s0 + s1 + s2 + s3)·alpha + c·beta) with alpha = beta = 1. */
+static float cv_gemm_single_mul_row(const float *v, const float *p, int m, float c)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int k = 0;
+    for (; k <= m - 4; k += 4) {
+        s0 += (double)v[k] * p[k];
+        s1 += (double)v[k + 1] * p[k + 1];
+        s2 += (double)v[k + 2] * p[k + 2];
+        s3 += (double)v[k + 3] * p[k + 3];
+    }
+    for (; k < m; k++)
+        s0 += (double)v[k] * p[k];
+    return (float)((s0 + s1 + s2 + s3) * 1.0 + (double)c * 1.0);
+}
+
+/* `M + V*p` as cv::gemm evaluates it (PDM::CalcParams: shape_3D = M + V * loc_params).
+ * OpenCV 4.6 built with LAPACK passes a product to cblas_sgemm only when A (here V) has at
+ * least HAL_GEMM_SMALL_MATRIX_THRESH rows (hal_internal.cpp lapack_gemm32f tests m alone):
+ * then it is OpenBLAS's fma chain of au_pdm_shape3d. With fewer rows (an eye part's 6
+ * visible points: 18 rows) OpenCV's own gemmImpl runs; B being a column, it sets GEMM_2_T
+ * and calls GEMMSingleMul, unless the fast path applies. */
+void au_pdm_shape3d_cv(const au_pdm *pdm, const float *p_local, float *out3n)
+{
+    const int rows = 3 * pdm->n, m = pdm->m;
+    if (rows >= CV_LAPACK_GEMM_MIN_ROWS) {
+        au_pdm_shape3d(pdm, p_local, out3n);
+        return;
+    }
+    const int fast = m >= 2 && m <= 4 && m == rows;
+    for (int r = 0; r < rows; r++) {
+        const float *v = pdm->pc + (size_t)r * m;
+        out3n[r] = fast ? cv_gemm_fast_row(v, p_local, m, pdm->mean[r])
+                        : cv_gemm_single_mul_row(v, p_local, m, pdm->mean[r]);
     }
 }
 

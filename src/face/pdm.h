@@ -27,6 +27,10 @@ void au_pdm_free(au_pdm *pdm);
 /* out3n = mean + pc * p_local (float, OpenFace CalcShape3D). */
 void au_pdm_shape3d(const au_pdm *pdm, const float *p_local, float *out3n);
 
+/* out3n = mean + pc * p_local as OpenCV's cv::gemm computes `M + V*p` (PDM::CalcParams):
+ * au_pdm_shape3d's order when 3n >= 100, OpenCV's own double-accumulating gemm below. */
+void au_pdm_shape3d_cv(const au_pdm *pdm, const float *p_local, float *out3n);
+
 /* Weak-perspective projection (OpenFace CalcShape2D): global = (s, rx, ry, rz, tx, ty);
  * out2n planar. */
 void au_pdm_shape2d(const au_pdm *pdm, const float global[6], const float *p_local,
