@@ -512,6 +512,16 @@ static auface_status start_tracks(au_face_tracks *ft, const frame_ref *f,
     return AUFACE_OK;
 }
 
+/* Whether an ended track may still take its id back at `timestamp`. */
+static int awaiting_revival(const au_face_tracks *ft, double timestamp)
+{
+    for (int i = 0; i < ft->n_tracks; i++)
+        if (!ft->tracks[i].active &&
+            timestamp - ft->tracks[i].last_seen <= AU_TRACK_REVIVE_SECONDS)
+            return 1;
+    return 0;
+}
+
 /* Orders the faces of a frame by id (a revived id may come after higher ones). */
 static void sort_by_id(au_tracked_face *faces, int count)
 {
@@ -544,9 +554,12 @@ auface_status au_face_tracks_step(au_face_tracks *ft, const uint8_t *bgr, int w,
             (*count)++;
     }
     int active = active_count(ft);
-    /* New faces are looked for at the detection schedule, while no face is followed, and
-     * on frames where a lost face made the detector run anyway. */
-    if ((scheduled || active == 0 || ft->detected) && active < ft->max_faces) {
+    /* New faces are looked for at the detection schedule, while no face is followed, on
+     * frames where a lost face made the detector run anyway, and every few frames while a
+     * lost face may still come back under its id (so a face hidden for a moment is taken up
+     * again when it reappears, not at the next scheduled detection). */
+    int awaited = index % AU_TRACK_AWAIT_INTERVAL == 0 && awaiting_revival(ft, timestamp);
+    if ((scheduled || active == 0 || ft->detected || awaited) && active < ft->max_faces) {
         auface_status st = detect_once(ft, &f, err);
         if (st == AUFACE_OK)
             st = start_tracks(ft, &f, faces, count, err);

@@ -3,8 +3,9 @@
  *
  * Rules (docs/DECISIONS.md, "Several faces"):
  * - Detection runs on scheduled frames (index % detect_interval == 0), on a frame where a
- *   track lost its face, and on every frame while no track is active (as the single-face
- *   tracker does while it has no face).
+ *   track lost its face, on every frame while no track is active (as the single-face
+ *   tracker does while it has no face), and every AU_TRACK_AWAIT_INTERVAL frames while an
+ *   ended track may still take its id back.
  * - Each active track is followed frame to frame with PFLD from its previous landmarks; on a
  *   scheduled frame it is re-anchored on the detection that continues it (face_anchor.h).
  *   A track whose landmarks stop fitting a face is re-fitted in a detection that continues
@@ -20,6 +21,10 @@
 
 /* How long an ended track's id waits for its face to come back. */
 #define AU_TRACK_REVIVE_SECONDS 2.0
+
+/* While an ended track waits, the detector also runs on frames index % this == 0 (a
+ * returning face is taken up within 5 frames instead of at the next scheduled detection). */
+#define AU_TRACK_AWAIT_INTERVAL 5
 
 /* With CLNF, the frames in a row a track may fail the validator before it ends
  * (FaceLandmarkVidMulti frees a slot after as many; MULTI_FACE_SPEC). */
