@@ -495,8 +495,9 @@ static pair_tiles pair_tiles_for_column(int m, int n, int k, int col)
     return t;
 }
 
-/* One activation summed either way (scalar; used for the few exception rows). */
-static float activation_single(const float *w, int rows, const float *z, int stride, int p)
+/* One activation summed either way (scalar; used for the few exception rows). The FMA
+ * clone makes fmaf one instruction instead of a libm call; the bits are the same. */
+__attribute__((target_clones("fma", "default"))) static float activation_single(const float *w, int rows, const float *z, int stride, int p)
 {
     float acc = w[0];
     for (int j = 0; j < rows; j++)
@@ -504,7 +505,8 @@ static float activation_single(const float *w, int rows, const float *z, int str
     return acc;
 }
 
-static float activation_pair(const float *w, int rows, const float *z, int stride, int p)
+__attribute__((target_clones("fma", "default"))) static float
+activation_pair(const float *w, int rows, const float *z, int stride, int p)
 {
     const int k = rows + 1, k8 = k / 8 * 8;
     float even = w[0], odd = 0.0f;
@@ -727,12 +729,42 @@ sigma_product_avx2(const float *sigma_t, int stride, int p_count, int i_count, c
 
 #endif /* AU_CCNF_X86 */
 
+/* An activation summed in the other pattern than its column's bulk: neuron k at position
+ * p (our order). */
+typedef struct pair_exception {
+    int k, p;
+} pair_exception;
+
+/* Most exceptions of one response: per neuron at most two ranges of fewer than 8 rows and
+ * of 8 rows (pair_tiles_for_column). */
+#define MAX_PAIR_EXCEPTIONS (AU_CCNF_MAX_NEURONS * 16)
+
+/* The exception rows of every neuron as positions, by increasing position, so that each
+ * block of positions takes the next run of them. Rows count in OpenFace's position order
+ * (row = y + x·ws for our p = y·ws + x), so row r is position (r mod ws)·ws + r / ws. */
+static int list_pair_exceptions(const pair_tiles *tiles, int k_count, int ws,
+                                pair_exception *out)
+{
+    int n = 0;
+    for (int k = 0; k < k_count; k++)
+        for (int i = 0; i < tiles[k].ranges; i++)
+            for (int r = tiles[k].from[i]; r < tiles[k].to[i]; r++)
+                out[n++] = (pair_exception){k, (r % ws) * ws + r / ws};
+    for (int i = 1; i < n; i++) /* insertion sort: a few dozen entries */
+        for (int j = i; j > 0 && out[j - 1].p > out[j].p; j--) {
+            pair_exception t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return n;
+}
+
 /* The activations of a block of positions, all neurons: each neuron in its column's bulk
- * pattern, then the exception rows (in OpenFace's position order y + x·ws) redone in the
- * other pattern. */
-static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles, const float *z,
-                              int stride, int ws, int p0, int valid, int use_avx2,
-                              float act[][BLOCK])
+ * pattern, then the block's exceptions (from *next on, by position) redone in the other
+ * pattern. */
+static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles,
+                              const pair_exception *exc, int n_exc, int *next, const float *z,
+                              int stride, int p0, int valid, int use_avx2, float act[][BLOCK])
 {
     const int rows = e->width * e->height, wstride = rows + 1;
     int idx[2][AU_CCNF_MAX_NEURONS], count[2] = {0, 0};
@@ -756,16 +788,11 @@ static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles, 
                                     count[pair], act);
     }
     (void)use_avx2;
-    for (int k = 0; k < e->num_neurons; k++) {
-        const pair_tiles *t = &tiles[k];
+    for (; *next < n_exc && exc[*next].p < p0 + valid; (*next)++) {
+        const int k = exc[*next].k, p = exc[*next].p;
         const float *w = e->weight_matrix + (size_t)k * wstride;
-        for (int i = 0; i < t->ranges; i++)
-            for (int v = 0; v < valid; v++) {
-                const int p = p0 + v, row = p / ws + (p % ws) * ws;
-                if (row >= t->from[i] && row < t->to[i])
-                    act[k][v] = t->bulk_pair ? activation_single(w, rows, z, stride, p)
-                                             : activation_pair(w, rows, z, stride, p);
-            }
+        act[k][p - p0] = tiles[k].bulk_pair ? activation_single(w, rows, z, stride, p)
+                                            : activation_pair(w, rows, z, stride, p);
     }
 }
 
@@ -773,12 +800,13 @@ static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles, 
  * double for every neuron with α_k > 1e-4, in file order, into a float accumulator
  * (ResponseOpenBlas: `*p++ += (2.0 * alpha) / (1.0 + exp(-*q1++))`, a float += double).
  * Only the first `valid` positions of the block are real; r is 0 for the others. */
-static void neuron_block(const au_ccnf_expert *e, const pair_tiles *tiles, const float *z,
-                         int stride, int ws, int p0, int valid, int use_avx2, float *r)
+static void neuron_block(const au_ccnf_expert *e, const pair_tiles *tiles,
+                         const pair_exception *exc, int n_exc, int *next, const float *z,
+                         int stride, int p0, int valid, int use_avx2, float *r)
 {
     const int k_count = e->num_neurons;
     float act[AU_CCNF_MAX_NEURONS][BLOCK];
-    activations_block(e, tiles, z, stride, ws, p0, valid, use_avx2, act);
+    activations_block(e, tiles, exc, n_exc, next, z, stride, p0, valid, use_avx2, act);
     float rb[BLOCK];
     for (int t = 0; t < BLOCK; t++)
         rb[t] = 0.0f;
@@ -848,9 +876,12 @@ auface_status au_ccnf_response(const au_ccnf_expert *e, const float *aoi, int ao
     pair_tiles tiles[AU_CCNF_MAX_NEURONS];
     for (int k = 0; k < e->num_neurons; k++)
         tiles[k] = pair_tiles_for_column(p_count, e->num_neurons, rows + 1, k);
+    pair_exception exc[MAX_PAIR_EXCEPTIONS];
+    const int n_exc = list_pair_exceptions(tiles, e->num_neurons, ws, exc);
+    int next_exc = 0;
     for (int p0 = 0; p0 < blocks_end; p0 += BLOCK)
-        neuron_block(e, tiles, z, stride, ws, p0, p_count - p0 < BLOCK ? p_count - p0 : BLOCK,
-                     use_avx2, r);
+        neuron_block(e, tiles, exc, n_exc, &next_exc, z, stride, p0,
+                     p_count - p0 < BLOCK ? p_count - p0 : BLOCK, use_avx2, r);
 #ifdef AU_CCNF_X86
     if (use_avx2)
         sigma_product_avx2(s->sigma_t, stride, p_count, blocks_end, r, out);
