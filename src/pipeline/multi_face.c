@@ -105,27 +105,23 @@ static auface_status run_tracking(auface_pipeline *p, const auface_job *job, tra
 
 /* ---- pass 2: the single-face job per face --------------------------------------------- */
 
+/* NAME_face<id>.EXT for `output` = NAME.EXT (or NAME without that extension). */
+static void face_file_path(const char *output, const char *ext, int id, char *path, size_t cap)
+{
+    size_t len = strlen(output), ext_len = strlen(ext);
+    if (len >= ext_len && strcmp(output + len - ext_len, ext) == 0)
+        len -= ext_len;
+    snprintf(path, cap, "%.*s_face%d%s", (int)len, output, id, ext);
+}
+
 /* Where face `id`'s CSV goes: its own file (split_faces) or a part merged afterwards. */
 static void face_csv_path(const auface_pipeline *p, const char *output, int id, char *path,
                           size_t cap)
 {
-    if (!p->cfg.split_faces) {
+    if (p->cfg.split_faces)
+        face_file_path(output, ".csv", id, path, cap);
+    else
         snprintf(path, cap, "%s.face%d.part", output, id);
-        return;
-    }
-    size_t len = strlen(output);
-    if (len >= 4 && strcmp(output + len - 4, ".csv") == 0)
-        len -= 4;
-    snprintf(path, cap, "%.*s_face%d.csv", (int)len, output, id);
-}
-
-/* Face `id`'s .hog: FILE_face<id>.hog for FILE.hog (a HOG record has no face id). */
-static void face_hog_path(const char *output, int id, char *path, size_t cap)
-{
-    size_t len = strlen(output);
-    if (len >= 4 && strcmp(output + len - 4, ".hog") == 0)
-        len -= 4;
-    snprintf(path, cap, "%.*s_face%d.hog", (int)len, output, id);
 }
 
 /* Pass 2 for face `id`; its aligned faces go to the job's folder under their face id, as
@@ -143,7 +139,8 @@ static auface_status replay_face(auface_pipeline *p, const auface_job *job,
         size_t cap = strlen(job->output_hog) + 32;
         if (!(hog = malloc(cap)))
             return au_fail(&p->err, AUFACE_ERR_NOMEM, "out of memory for the faces' files");
-        face_hog_path(job->output_hog, id, hog, cap);
+        /* a HOG record has no face id: one file per face */
+        face_file_path(job->output_hog, ".hog", id, hog, cap);
         face_job.output_hog = hog;
     }
     face_job.output_csv = csv;

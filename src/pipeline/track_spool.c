@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One face on one frame, as written (the file lives and dies within this process). */
+/* One face on one frame, as written (the file lives and dies within this process). A
+ * record with `clnf` set is followed by the CLNF tracker's frame (au_clnf_frame), which the
+ * single-face job takes as it is (au_frame_input_from_clnf); PFLD records have none. */
 typedef struct spool_record {
     long index;
     int id;
@@ -13,8 +15,6 @@ typedef struct spool_record {
     double confidence;
     float landmarks[2 * AU_PDM_MAX_POINTS];
     int clnf;
-    au_clnf_frame frame;      /* with clnf: the tracker's frame, as the single-face job
-                                 takes it (au_frame_input_from_clnf) */
 } spool_record;
 
 typedef struct span {
@@ -29,6 +29,7 @@ struct au_track_spool {
     int reading_id;
     int have_pending;         /* `pending` is its next record */
     spool_record pending;
+    au_clnf_frame pending_frame; /* with pending.clnf */
 };
 
 auface_status au_track_spool_create(au_track_spool **out, au_err *err)
@@ -84,9 +85,8 @@ auface_status au_track_spool_add(au_track_spool *s, long index, const au_tracked
     r.confidence = face->result.confidence;
     memcpy(r.landmarks, face->result.landmarks, sizeof r.landmarks);
     r.clnf = face->clnf;
-    if (face->clnf)
-        r.frame = face->frame;
-    if (fwrite(&r, sizeof r, 1, s->f) != 1)
+    if (fwrite(&r, sizeof r, 1, s->f) != 1 ||
+        (r.clnf && fwrite(&face->frame, sizeof face->frame, 1, s->f) != 1))
         return au_fail(err, AUFACE_ERR_IO, "cannot write the faces' landmarks to a temporary "
                        "file: %s", strerror(errno));
     span *sp = &s->spans[face->id];
@@ -124,13 +124,19 @@ auface_status au_track_spool_rewind(au_track_spool *s, int id, au_err *err)
 static int next_record(au_track_spool *s, au_err *err)
 {
     spool_record r;
-    while (fread(&r, sizeof r, 1, s->f) == 1)
-        if (r.id == s->reading_id) {
-            s->pending = r;
-            s->have_pending = 1;
-            return 1;
+    while (fread(&r, sizeof r, 1, s->f) == 1) {
+        if (r.id != s->reading_id) {
+            if (r.clnf && fseek(s->f, (long)sizeof s->pending_frame, SEEK_CUR) != 0)
+                break;
+            continue;
         }
-    if (ferror(s->f)) {
+        if (r.clnf && fread(&s->pending_frame, sizeof s->pending_frame, 1, s->f) != 1)
+            break;
+        s->pending = r;
+        s->have_pending = 1;
+        return 1;
+    }
+    if (ferror(s->f) || !feof(s->f)) {
         au_fail(err, AUFACE_ERR_IO, "cannot read back the faces' landmarks: %s",
                 strerror(errno));
         return -1;
@@ -151,7 +157,7 @@ int au_track_spool_fill(au_track_spool *s, au_frame_input *in, au_err *err)
             break;
     }
     if (s->have_pending && s->pending.index == in->index && s->pending.clnf) {
-        au_frame_input_from_clnf(in, &s->pending.frame);
+        au_frame_input_from_clnf(in, &s->pending_frame);
         return 1;
     }
     in->replay = 1;
