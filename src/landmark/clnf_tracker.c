@@ -26,8 +26,9 @@ struct au_clnf_tracker {
     au_mtcnn_scratch *mtcnn_scratch;
     int scratch_w, scratch_h;
     void *validator_scratch;
-    uint8_t *gray;
+    uint8_t *gray;            /* the grey image the tracker makes itself */
     size_t gray_cap;
+    const uint8_t *frame_gray; /* this step's grey image: `gray` or the caller's */
     au_clnf_fit_result fit;   /* the fit of this frame (large: kept here, not on the stack) */
     au_clnf_fit_result saved;
     /* CLNF state (CLNF_SPEC §8.1) */
@@ -155,7 +156,7 @@ static void validate_fit(au_clnf_tracker *t, int w, int h, int *success, double 
 {
     if (t->params.validate_detections && t->fit.fit_ok) {
         float orientation[3] = {t->fit.global[1], t->fit.global[2], t->fit.global[3]};
-        *certainty = au_clnf_validate(t->model, orientation, t->gray, w, h, (size_t)w,
+        *certainty = au_clnf_validate(t->model, orientation, t->frame_gray, w, h, (size_t)w,
                                       t->fit.landmarks, t->validator_scratch);
         *success = au_clnf_validation_success(*certainty);
     } else {
@@ -192,7 +193,7 @@ static auface_status track(au_clnf_tracker *t, int w, int h, au_err *err)
     float g[6], p[AU_PDM_MAX_MODES];
     memcpy(g, t->global, sizeof g);
     memcpy(p, t->local, sizeof p);
-    auface_status st = au_clnf_fit(t->fitter, t->gray, w, h, (size_t)w, g, p, ws, &t->params,
+    auface_status st = au_clnf_fit(t->fitter, t->frame_gray, w, h, (size_t)w, g, p, ws, &t->params,
                                    &t->fit, err);
     if (st != AUFACE_OK)
         return st;
@@ -268,7 +269,7 @@ static auface_status redetect(au_clnf_tracker *t, const uint8_t *bgr, int w, int
     memcpy(saved_g, t->global, sizeof saved_g);
     memcpy(saved_p, t->local, sizeof saved_p);
     memcpy(saved_lm, t->landmarks, sizeof saved_lm);
-    auface_status st = au_clnf_detect_from_box(t->fitter, t->gray, w, h, (size_t)w, box,
+    auface_status st = au_clnf_detect_from_box(t->fitter, t->frame_gray, w, h, (size_t)w, box,
                                                &t->params, &t->fit, err);
     if (st != AUFACE_OK)
         return st;
@@ -310,20 +311,19 @@ static void current_eyes(const au_clnf_tracker *t, au_eyes *eyes)
     }
 }
 
-auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
-                                   size_t stride, au_clnf_frame *out, au_err *err)
-{
-    return au_clnf_tracker_step_from(t, bgr, w, h, stride, widest_face, t, out, err);
-}
-
-auface_status au_clnf_tracker_step_from(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
-                                        size_t stride, au_clnf_box_fn pick, void *user,
-                                        au_clnf_frame *out, au_err *err)
+/* One step on the frame `bgr` and its grey image (made here when `gray` is NULL). */
+static auface_status step(au_clnf_tracker *t, const uint8_t *bgr, const uint8_t *gray, int w,
+                          int h, size_t stride, au_clnf_box_fn pick, void *user,
+                          au_clnf_frame *out, au_err *err)
 {
     memset(out, 0, sizeof *out);
-    auface_status st = make_gray(t, bgr, w, h, stride, err);
-    if (st != AUFACE_OK)
+    auface_status st = AUFACE_OK;
+    if (gray)
+        t->frame_gray = gray;
+    else if ((st = make_gray(t, bgr, w, h, stride, err)) != AUFACE_OK)
         return st;
+    else
+        t->frame_gray = t->gray;
     const int initial = !t->tracking_initialised;
     if (t->tracking_initialised && (st = track(t, w, h, err)) != AUFACE_OK)
         return st;
@@ -350,4 +350,24 @@ auface_status au_clnf_tracker_step_from(au_clnf_tracker *t, const uint8_t *bgr, 
     out->fitted = t->fitted;
     current_eyes(t, &out->eyes);
     return AUFACE_OK;
+}
+
+auface_status au_clnf_tracker_step_from(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                                        size_t stride, au_clnf_box_fn pick, void *user,
+                                        au_clnf_frame *out, au_err *err)
+{
+    return step(t, bgr, NULL, w, h, stride, pick, user, out, err);
+}
+
+auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
+                                   size_t stride, au_clnf_frame *out, au_err *err)
+{
+    return step(t, bgr, NULL, w, h, stride, widest_face, t, out, err);
+}
+
+auface_status au_clnf_tracker_step_gray(au_clnf_tracker *t, const uint8_t *bgr,
+                                        const uint8_t *gray, int w, int h, size_t stride,
+                                        au_clnf_frame *out, au_err *err)
+{
+    return step(t, bgr, gray, w, h, stride, widest_face, t, out, err);
 }

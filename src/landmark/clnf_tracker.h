@@ -63,6 +63,13 @@ void au_clnf_tracker_reset(au_clnf_tracker *t);
 auface_status au_clnf_tracker_step(au_clnf_tracker *t, const uint8_t *bgr, int w, int h,
                                    size_t stride, au_clnf_frame *out, au_err *err);
 
+/* As au_clnf_tracker_step, with the frame's grey image already made by the caller
+ * (au_bgr_to_gray_opencv, w bytes per row), e.g. on another thread while the previous frame
+ * was being tracked. */
+auface_status au_clnf_tracker_step_gray(au_clnf_tracker *t, const uint8_t *bgr,
+                                        const uint8_t *gray, int w, int h, size_t stride,
+                                        au_clnf_frame *out, au_err *err);
+
 /* Where the box comes from when the tracker decides to (re)detect: 1 with `box` = (x, y, w,
  * h) as MTCNN made it (the fit is sensitive to its last bit), 0 when there is no face to
  * start from, < 0 on error (message in err). */

@@ -19,6 +19,7 @@
 #include "io/landmark_csv.h"
 #include "io/source.h"
 #include "pipeline/anchor_chain.h"
+#include "pipeline/frame_prefetch.h"
 #include "pipeline/multi_face.h"
 #include "pipeline/track_spool.h"
 #include "pipeline/pipeline_internal.h"
@@ -32,6 +33,8 @@ typedef struct job_state {
     auface_pipeline *p;
     const auface_job *job;
     au_source *src;
+    au_frame_prefetch *prefetch;  /* CLNF with workers: decoding + grey ahead of the tracker */
+    long corrupt_frames;          /* damaged frames before the last one read, when prefetching */
     au_landmark_csv *lms;
     au_clnf_tracker *clnf;        /* OpenFace's tracker, run while reading (frame order) */
     double clnf_seconds;          /* its share of the reader's time */
@@ -101,6 +104,22 @@ static auface_status open_outputs(job_state *js)
     return AUFACE_OK;
 }
 
+/* Frames decoded ahead of the CLNF tracker: the tracker runs on the scheduler's reader thread
+ * and is the run's one sequential path, so with more than one worker the decoding, the frame
+ * copy and the grey image go to a thread of their own (one worker stays one thread). */
+#define PREFETCH_DEPTH 3
+
+static void start_prefetch(job_state *js)
+{
+    if (!js->clnf || js->p->cfg.workers <= 1)
+        return;
+    au_err ignored;
+    /* Without the thread the reader decodes, as with one worker: same frames, same output. */
+    if (au_frame_prefetch_create(&js->prefetch, js->src, PREFETCH_DEPTH, 1, &ignored) !=
+        AUFACE_OK)
+        js->prefetch = NULL;
+}
+
 static auface_status open_inputs(job_state *js)
 {
     auface_pipeline *p = js->p;
@@ -124,6 +143,7 @@ static auface_status open_inputs(job_state *js)
     }
     if (st != AUFACE_OK)
         return st;
+    start_prefetch(js);
     st = au_pipeline_prepare_workers(p, pfld_on_workers, 0);
     if (st == AUFACE_OK && pfld_on_workers)
         st = au_anchor_chain_create(&js->anchors, p->cfg.detector == AUFACE_DETECTOR_YUNET
@@ -172,12 +192,15 @@ static auface_status replay_landmarks(job_state *js, au_frame_input *in, au_err 
 
 /* OpenFace's tracker on the next frame; its landmarks then go to the workers as given
  * landmarks, so the per-frame AU stage still runs in parallel behind it. */
-static auface_status clnf_landmarks(job_state *js, au_frame_input *in, au_err *err)
+static auface_status clnf_landmarks(job_state *js, au_frame_input *in, const uint8_t *gray,
+                                    au_err *err)
 {
     au_clnf_frame cf;
     double t0 = au_now_seconds();
-    auface_status st = au_clnf_tracker_step(js->clnf, in->bgr, in->width, in->height,
-                                            in->stride, &cf, err);
+    auface_status st = gray ? au_clnf_tracker_step_gray(js->clnf, in->bgr, gray, in->width,
+                                                        in->height, in->stride, &cf, err)
+                            : au_clnf_tracker_step(js->clnf, in->bgr, in->width, in->height,
+                                                   in->stride, &cf, err);
     js->clnf_seconds += au_now_seconds() - t0;
     if (st != AUFACE_OK)
         return st;
@@ -203,6 +226,21 @@ static int copy_pixels(const au_frame *f, uint8_t **pixels, size_t *capacity, au
     return 1;
 }
 
+/* The next frame of the input (from the prefetch thread when there is one) and, when that
+ * made it, its grey image. */
+static int next_frame(job_state *js, au_frame *f, const uint8_t **gray, au_err *err)
+{
+    if (!js->prefetch)
+        return au_source_next(js->src, f, err);
+    const au_prefetched_frame *pf = NULL;
+    int r = au_frame_prefetch_next(js->prefetch, &pf, &js->corrupt_frames, err);
+    if (r > 0) {
+        *f = pf->frame;
+        *gray = pf->gray;
+    }
+    return r;
+}
+
 static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *capacity,
                       au_err *err)
 {
@@ -212,10 +250,11 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
         return 0;
     }
     au_frame f;
-    int r = au_source_next(js->src, &f, err);
+    const uint8_t *gray = NULL;
+    int r = next_frame(js, &f, &gray, err);
     /* One face of a multi-face job: the frames before its first are not its rows. */
     while (r > 0 && js->face && f.index < js->face->first_frame)
-        r = au_source_next(js->src, &f, err);
+        r = next_frame(js, &f, &gray, err);
     if (r <= 0)
         return r;
     if (copy_pixels(&f, pixels, capacity, err) < 0)
@@ -229,7 +268,7 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
     in->timestamp = f.timestamp;
     if (js->lms && replay_landmarks(js, in, err) != AUFACE_OK)
         return -1;
-    if (js->clnf && clnf_landmarks(js, in, err) != AUFACE_OK)
+    if (js->clnf && clnf_landmarks(js, in, gray, err) != AUFACE_OK)
         return -1;
     if (js->anchors && au_anchor_chain_step(js->anchors, in, err) != AUFACE_OK)
         return -1;
@@ -438,6 +477,7 @@ static void close_job(job_state *js)
     au_analyser_free(js->analyser);
     au_landmark_csv_close(js->lms);
     au_anchor_chain_free(js->anchors);
+    au_frame_prefetch_free(js->prefetch);
     au_source_close(js->src);
 }
 
@@ -466,7 +506,10 @@ static void fill_summary(const job_state *js, double seconds, auface_summary *su
     memset(summary, 0, sizeof *summary);
     summary->frames = js->frames;
     summary->frames_succeeded = js->succeeded;
-    summary->frames_failed_decode = js->src ? au_source_corrupt_frames(js->src) : 0;
+    /* Frames the prefetch thread decoded after the last one read are not counted. */
+    summary->frames_failed_decode = js->prefetch ? js->corrupt_frames
+                                    : js->src    ? au_source_corrupt_frames(js->src)
+                                                 : 0;
     summary->seconds = seconds;
     summary->workers = js->p->num_workers;
     for (int s = 0; s < AU_STAGE_COUNT && s < AUFACE_STAGE_COUNT; s++)
