@@ -63,6 +63,9 @@ struct au_clnf_fitter {
     int num_threads;                    /* au_task_pool_threads(pool) */
     fit_scratch *threads;               /* num_threads entries */
     float *gray;                        /* float copy of the current image */
+    int lead_part;                      /* the part with the most points (its first scale's
+                                           responses are split over the pool), -1 if none */
+    float *lead_responses;              /* those responses (response_floats) */
     size_t gray_cap;                    /* floats allocated */
     int gray_w;                         /* row length of gray (au_clnf_fit_part_alone) */
 };
@@ -310,6 +313,7 @@ void au_clnf_fitter_free(au_clnf_fitter *f)
         free(f->slots[i].pc_t);
     }
     free_thread_scratch(f->threads, f->num_threads);
+    free(f->lead_responses);
     free(f->gray);
     free(f);
 }
@@ -376,12 +380,18 @@ static auface_status create_fitter(au_clnf_fitter **out, const au_clnf_model *mo
         if (st == AUFACE_OK && !(slot->pc_t = au_clnf_transpose_components(&c->pdm)))
             st = au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory");
     }
+    f->lead_part = -1;
     if (st == AUFACE_OK) {
+        for (int i = 1; i < f->num_slots; i++)
+            if (use_slot[i] && (f->lead_part < 0 || f->slots[i].clnf->pdm.n >
+                                                        f->slots[1 + f->lead_part].clnf->pdm.n))
+                f->lead_part = i - 1;
         f->response_floats = max_resp ? max_resp : 1;
         f->scratch_floats =
             au_clnf_responses_scratch_floats(f->max_patch_w, f->max_patch_h, f->max_ws);
         f->num_threads = 1;
-        if (!(f->threads = alloc_thread_scratch(f, 1)))
+        if (!(f->threads = alloc_thread_scratch(f, 1)) ||
+            !(f->lead_responses = malloc(f->response_floats * sizeof(float))))
             st = au_fail(err, AUFACE_ERR_NOMEM, "CLNF fitter: out of memory for the response "
                          "buffers");
     }
@@ -484,6 +494,7 @@ typedef struct response_job {
     const float *ref_to_img;
     int ws, w, h;
     float *responses;
+    int task_offset;      /* the job's task number of block 0 (failures are ordered by it) */
 } response_job;
 
 static void response_task(void *arg, int task, int thread)
@@ -500,7 +511,7 @@ static void response_task(void *arg, int task, int thread)
                                          (size_t)j->w, f->max_patch_w, f->max_patch_h,
                                          j->responses, ts->scratch, &ts->err);
     if (st != AUFACE_OK)
-        record_failure(ts, task, st);
+        record_failure(ts, j->task_offset + task, st);
 }
 
 /* The response maps of one scale into ts->responses (au_clnf_responses), split into blocks of
@@ -515,7 +526,7 @@ static auface_status scale_responses(au_clnf_fitter *f, fit_scratch *ts, int par
         return au_clnf_responses(set, view, visible, shape, n, 0, n, ref_to_img, ws, f->gray, w,
                                  h, (size_t)w, f->max_patch_w, f->max_patch_h, ts->responses,
                                  ts->scratch, err);
-    response_job job = {f, set, view, visible, shape, n, ref_to_img, ws, w, h, ts->responses};
+    response_job job = {f, set, view, visible, shape, n, ref_to_img, ws, w, h, ts->responses, 0};
     clear_failures(f);
     au_task_pool_run(f->pool, (n + RESPONSE_BLOCK - 1) / RESPONSE_BLOCK, response_task, &job);
     return first_failure(f, err);
@@ -553,84 +564,126 @@ typedef struct fit_outcome {
     float likelihood;
 } fit_outcome;
 
-/* CLNF::Fit of slot `slot` on the float image in f->gray, from (g, p), in place, working in
- * ts (the per-landmark likelihoods go to ts->lhoods when computed); with `parallel` the
- * responses of each scale are split over the pool. */
-static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au_clnf_params *p,
-                              const int *windows, int w, int h, float g[6], float *local,
-                              fit_scratch *ts, int parallel, fit_outcome *out, au_err *err)
+/* One scale of CLNF::Fit up to its responses (Patch_experts::Response): the view for the
+ * current rotation, the shape at the start of the scale (the mean-shift base) and the
+ * similarity to the reference frame; ws = 0 for a skipped scale. */
+typedef struct fit_scale {
+    int scale, ws;
+    const au_ccnf_patch_set *set;
+    int view;
+    const int *visible;
+    float shape[2 * AU_PDM_MAX_POINTS];
+    au_clnf_rlms_setup rs;
+} fit_scale;
+
+static auface_status begin_scale(const clnf_slot *slot, const int *windows, int scale,
+                                 const float g[6], const float *local, fit_scale *fs,
+                                 au_err *err)
 {
     const au_clnf *c = slot->clnf;
-    const au_pdm *pdm = &c->pdm;
-    const int n = pdm->n, num_scales = c->num_scales;
-    float shape[2 * AU_PDM_MAX_POINTS], ref[2 * AU_PDM_MAX_POINTS];
+    const int n = c->pdm.n;
+    fs->scale = scale;
+    fs->ws = windows[scale];
+    if (fs->ws == 0)
+        return AUFACE_OK;
+    const au_clnf_kde *kde = find_kde(slot, fs->ws);
+    if (fs->ws < 0 || !kde)
+        return au_fail(err, AUFACE_ERR_ARG,
+                       "CLNF fit: window size %d at scale %d has no KDE table (the fitter "
+                       "was created for other window sizes)",
+                       fs->ws, scale);
+    fs->set = &c->scales[scale];
+    fs->view = au_ccnf_patch_set_view(fs->set, g[1], g[2], g[3]);
+    fs->visible = fs->set->visibility + (size_t)fs->view * fs->set->num_points;
+    float shape3d[3 * AU_PDM_MAX_POINTS], ref[2 * AU_PDM_MAX_POINTS];
+    au_clnf_shape3d(&c->pdm, slot->pc_t, local, shape3d);
+    au_clnf_shape2d_from_3d(shape3d, n, g, fs->shape);
+    const float g_ref[6] = {(float)fs->set->patch_scaling, 0, 0, 0, 0, 0};
+    au_clnf_shape2d_from_3d(shape3d, n, g_ref, ref);
+    au_clnf_similarity(fs->shape, ref, n, fs->rs.img_to_ref, fs->rs.ref_to_img);
+    fs->rs.kde = kde;
+    return AUFACE_OK;
+}
+
+/* The rest of a scale once its response maps are in `responses`: the rigid then the
+ * non-rigid NU_RLMS pass from (g, local), in place, working in ts. Returns 0 when the face
+ * became too small to go on (CLNF::Fit's "Face too small for landmark detection"). */
+static int finish_scale(const clnf_slot *slot, const au_clnf_params *p, const int *windows,
+                        fit_scale *fs, const float *responses, float g[6], float *local,
+                        fit_scratch *ts, fit_outcome *out)
+{
+    const au_clnf *c = slot->clnf;
+    const int n = c->pdm.n, scale = fs->scale, num_scales = c->num_scales;
+    float sigma, reg, weight;
+    scale_parameters(c, p, scale, &sigma, &reg, &weight);
+
+    /* GetWeightMatrix: weight·patch_confidence per landmark (W(p,p) = 0 + confidence in
+     * float, then scaled by the float weight) when weight > 0, else W = I */
     float weights[AU_PDM_MAX_POINTS];
+    if (weight > 0)
+        for (int i = 0; i < n; i++)
+            weights[i] = (float)fs->set->experts[(size_t)fs->view * fs->set->num_points + i]
+                             .patch_confidence * weight;
+
+    /* the base shape is CalcShape2D at the start of the scale */
+    au_clnf_rlms_setup *rs = &fs->rs;
+    rs->pdm = &c->pdm;
+    rs->pc_t = slot->pc_t;
+    rs->base = fs->shape;
+    rs->responses = responses;
+    rs->visible = fs->visible;
+    rs->ws = fs->ws;
+    rs->iterations = p->num_iterations;
+    rs->sigma = sigma;
+    rs->reg = reg;
+    rs->weights = weight > 0 ? weights : NULL;
+
+    rs->rigid = 1;
+    rs->compute_likelihood = 0;
+    au_clnf_nu_rlms(rs, g, local, ts->lhoods, &ts->rlms);
+
+    rs->rigid = 0;
+    rs->compute_likelihood = scale == num_scales - 1 || windows[scale + 1] == 0 ||
+                             (double)g[0] < LIKELIHOOD_SCALE;
+    const float lh = au_clnf_nu_rlms(rs, g, local, ts->lhoods, &ts->rlms);
+    if (rs->compute_likelihood) {
+        out->likelihood_computed = 1;
+        out->likelihood = lh;
+    }
+    return (double)g[0] >= FACE_TOO_SMALL;
+}
+
+/* CLNF::Fit of slot `slot` on the float image in f->gray, from (g, p), in place, working in
+ * ts (the per-landmark likelihoods go to ts->lhoods when computed); with `parallel` the
+ * responses of each scale are split over the pool. `ready`, if not NULL, is a scale already
+ * begun from (g, p) whose responses are in ready_responses (computed by the caller). */
+static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au_clnf_params *p,
+                              const int *windows, int w, int h, float g[6], float *local,
+                              fit_scratch *ts, int parallel, const fit_scale *ready,
+                              const float *ready_responses, fit_outcome *out, au_err *err)
+{
+    const au_clnf *c = slot->clnf;
     out->ok = 1;
     out->likelihood_computed = 0;
     out->likelihood = 0.0f;
-    for (int scale = 0; scale < num_scales; scale++) {
-        const int ws = windows[scale];
-        if (ws == 0)
-            continue;
-        const au_clnf_kde *kde = find_kde(slot, ws);
-        if (ws < 0 || !kde)
-            return au_fail(err, AUFACE_ERR_ARG,
-                           "CLNF fit: window size %d at scale %d has no KDE table (the fitter "
-                           "was created for other window sizes)",
-                           ws, scale);
-        const au_ccnf_patch_set *set = &c->scales[scale];
-
-        /* Patch_experts::Response: view, current and reference shapes, similarity, maps */
-        const int view = au_ccnf_patch_set_view(set, g[1], g[2], g[3]);
-        const int *visible = set->visibility + (size_t)view * set->num_points;
-        float shape3d[3 * AU_PDM_MAX_POINTS];
-        au_clnf_shape3d(pdm, slot->pc_t, local, shape3d);
-        au_clnf_shape2d_from_3d(shape3d, n, g, shape);
-        const float g_ref[6] = {(float)set->patch_scaling, 0, 0, 0, 0, 0};
-        au_clnf_shape2d_from_3d(shape3d, n, g_ref, ref);
-        au_clnf_rlms_setup rs;
-        au_clnf_similarity(shape, ref, n, rs.img_to_ref, rs.ref_to_img);
-        auface_status st = scale_responses(f, ts, parallel, set, view, visible, shape, n,
-                                           rs.ref_to_img, ws, w, h, err);
-        if (st != AUFACE_OK)
-            return st;
-
-        float sigma, reg, weight;
-        scale_parameters(c, p, scale, &sigma, &reg, &weight);
-
-        /* GetWeightMatrix: weight·patch_confidence per landmark (W(p,p) = 0 + confidence in
-         * float, then scaled by the float weight) when weight > 0, else W = I */
-        if (weight > 0)
-            for (int i = 0; i < n; i++)
-                weights[i] = (float)set->experts[(size_t)view * set->num_points + i]
-                                 .patch_confidence * weight;
-
-        /* the base shape is CalcShape2D at the start of the scale: `shape` above */
-        rs.pdm = pdm;
-        rs.pc_t = slot->pc_t;
-        rs.base = shape;
-        rs.responses = ts->responses;
-        rs.visible = visible;
-        rs.kde = kde;
-        rs.ws = ws;
-        rs.iterations = p->num_iterations;
-        rs.sigma = sigma;
-        rs.reg = reg;
-        rs.weights = weight > 0 ? weights : NULL;
-
-        rs.rigid = 1;
-        rs.compute_likelihood = 0;
-        au_clnf_nu_rlms(&rs, g, local, ts->lhoods, &ts->rlms);
-
-        rs.rigid = 0;
-        rs.compute_likelihood = scale == num_scales - 1 || windows[scale + 1] == 0 ||
-                                (double)g[0] < LIKELIHOOD_SCALE;
-        const float lh = au_clnf_nu_rlms(&rs, g, local, ts->lhoods, &ts->rlms);
-        if (rs.compute_likelihood) {
-            out->likelihood_computed = 1;
-            out->likelihood = lh;
+    for (int scale = 0; scale < c->num_scales; scale++) {
+        fit_scale fs;
+        const float *responses = ts->responses;
+        if (ready && ready->scale == scale) {
+            fs = *ready;
+            responses = ready_responses;
+        } else {
+            auface_status st = begin_scale(slot, windows, scale, g, local, &fs, err);
+            if (st != AUFACE_OK)
+                return st;
+            if (fs.ws == 0)
+                continue;
+            st = scale_responses(f, ts, parallel, fs.set, fs.view, fs.visible, fs.shape,
+                                 c->pdm.n, fs.rs.ref_to_img, fs.ws, w, h, err);
+            if (st != AUFACE_OK)
+                return st;
         }
-        if ((double)g[0] < FACE_TOO_SMALL) {
+        if (!finish_scale(slot, p, windows, &fs, responses, g, local, ts, out)) {
             out->ok = 0; /* "Face too small for landmark detection" */
             return AUFACE_OK;
         }
@@ -638,13 +691,11 @@ static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au
     return AUFACE_OK;
 }
 
-/* Part k of CLNF::DetectLandmarks' hierarchy (§6.5), working in ts: initialised by
- * PDM::CalcParams from the main landmarks of r it maps, fitted when the main scale
- * r->global[0] allows, and its landmarks by CalcShape2D, all into `part`. It reads only
- * r's landmarks and scale, so the parts may be fitted at the same time. */
-static auface_status fit_part(au_clnf_fitter *f, int k, int w, int h,
-                              const float *main_landmarks, float main_scale,
-                              au_clnf_part_result *part, fit_scratch *ts, au_err *err)
+/* The start of part k of CLNF::DetectLandmarks' hierarchy (§6.5): its parameters by
+ * PDM::CalcParams from the main landmarks it maps, and whether the main scale lets it be
+ * fitted (part->used). */
+static void begin_part(const au_clnf_fitter *f, int k, const float *main_landmarks,
+                       float main_scale, au_clnf_part_result *part)
 {
     const int n = f->slots[0].clnf->pdm.n;
     const clnf_slot *slot = &f->slots[1 + k];
@@ -659,34 +710,116 @@ static auface_status fit_part(au_clnf_fitter *f, int k, int w, int h,
     part->n = np;
     au_calc_params(pdm, locs, part->global, part->local);
     part->used = (double)main_scale > PART_SCALE_FACTOR * slot->clnf->scales[0].patch_scaling;
+}
+
+/* The rest of part k after begin_part: fitted when used (from `ready` with its responses if
+ * given, see fit_slot), then its landmarks by CalcShape2D. */
+static auface_status finish_part(au_clnf_fitter *f, int k, int w, int h,
+                                 au_clnf_part_result *part, fit_scratch *ts,
+                                 const fit_scale *ready, const float *ready_responses,
+                                 au_err *err)
+{
+    const clnf_slot *slot = &f->slots[1 + k];
     if (part->used) {
         fit_outcome o;
         auface_status st = fit_slot(f, slot, &slot->params, slot->params.window_sizes_init, w,
-                                    h, part->global, part->local, ts, 0, &o, err);
+                                    h, part->global, part->local, ts, 0, ready,
+                                    ready_responses, &o, err);
         if (st != AUFACE_OK)
             return st;
     }
-    au_pdm_shape2d(pdm, part->global, part->local, part->landmarks);
+    au_pdm_shape2d(&slot->clnf->pdm, part->global, part->local, part->landmarks);
     return AUFACE_OK;
 }
 
-/* The parts as a job of one task per part. */
+/* Part k, whole, working in ts. It reads only the main landmarks and scale, so the parts may
+ * be fitted at the same time. */
+static auface_status fit_part(au_clnf_fitter *f, int k, int w, int h,
+                              const float *main_landmarks, float main_scale,
+                              au_clnf_part_result *part, fit_scratch *ts, au_err *err)
+{
+    begin_part(f, k, main_landmarks, main_scale, part);
+    return finish_part(f, k, w, h, part, ts, NULL, NULL, err);
+}
+
+/* The parts on the pool. The largest part (inner: 51 points, one scale) takes as long as
+ * the two eyes together, so as one task it would leave a thread idle; instead its first
+ * scale is begun by the caller and its responses become blocks of the job, after the
+ * other parts' whole fits; the caller then finishes it. Every value is computed by the
+ * same code from the same inputs as in the serial order. */
 typedef struct parts_job {
     au_clnf_fitter *f;
     int w, h;
     au_clnf_fit_result *r;
+    int num_whole;               /* tasks 0..num_whole−1: these parts, whole */
+    int whole[AU_CLNF_MAX_PARTS];
+    response_job lead;           /* then the lead part's response blocks */
 } parts_job;
 
 static void part_task(void *arg, int task, int thread)
 {
-    const parts_job *j = arg;
+    parts_job *j = arg;
+    if (task >= j->num_whole) {
+        response_task(&j->lead, task - j->num_whole, thread);
+        return;
+    }
     fit_scratch *ts = &j->f->threads[thread];
     if (ts->status != AUFACE_OK)
         return; /* this thread's first failure is already recorded */
-    auface_status st = fit_part(j->f, task, j->w, j->h, j->r->landmarks, j->r->global[0],
-                                &j->r->parts[task], ts, &ts->err);
+    const int k = j->whole[task];
+    auface_status st = fit_part(j->f, k, j->w, j->h, j->r->landmarks, j->r->global[0],
+                                &j->r->parts[k], ts, &ts->err);
     if (st != AUFACE_OK)
         record_failure(ts, task, st);
+}
+
+/* The lead part's first fitted scale, begun from its CalcParams start: 1 with `fs` set, 0
+ * when it is not fitted (or has no window), < 0 on error. */
+static int begin_lead_scale(const au_clnf_fitter *f, const au_clnf_part_result *part,
+                            fit_scale *fs, au_err *err)
+{
+    const clnf_slot *slot = &f->slots[1 + f->lead_part];
+    const int *windows = slot->params.window_sizes_init;
+    if (!part->used)
+        return 0;
+    for (int scale = 0; scale < slot->clnf->num_scales; scale++)
+        if (windows[scale] != 0)
+            return begin_scale(slot, windows, scale, part->global, part->local, fs, err) ==
+                           AUFACE_OK
+                       ? 1
+                       : -1;
+    return 0;
+}
+
+static auface_status fit_parts_on_pool(au_clnf_fitter *f, int w, int h, au_clnf_fit_result *r,
+                                       au_err *err)
+{
+    const int lead = f->lead_part;
+    au_clnf_part_result *lead_part = &r->parts[lead];
+    parts_job job = {.f = f, .w = w, .h = h, .r = r};
+    for (int k = 0; k < r->num_parts; k++)
+        if (k != lead)
+            job.whole[job.num_whole++] = k;
+    begin_part(f, lead, r->landmarks, r->global[0], lead_part);
+    fit_scale fs;
+    const int split = begin_lead_scale(f, lead_part, &fs, err);
+    if (split < 0)
+        return err ? err->status : AUFACE_ERR_INTERNAL;
+    int blocks = 0;
+    if (split) {
+        const int n = f->slots[1 + lead].clnf->pdm.n;
+        job.lead = (response_job){f, fs.set, fs.view, fs.visible, fs.shape, n,
+                                  fs.rs.ref_to_img, fs.ws, w, h, f->lead_responses,
+                                  job.num_whole};
+        blocks = (n + RESPONSE_BLOCK - 1) / RESPONSE_BLOCK;
+    }
+    clear_failures(f);
+    au_task_pool_run(f->pool, job.num_whole + blocks, part_task, &job);
+    auface_status st = first_failure(f, err);
+    if (st != AUFACE_OK)
+        return st;
+    return finish_part(f, lead, w, h, lead_part, &f->threads[0], split ? &fs : NULL,
+                       f->lead_responses, err);
 }
 
 /* CLNF::DetectLandmarks after Fit (§6.5): the part models (on the pool's threads when it has
@@ -698,11 +831,8 @@ static auface_status refine_with_parts(au_clnf_fitter *f, int w, int h, au_clnf_
     const int n = main_pdm->n;
     r->num_parts = f->num_slots - 1;
     auface_status st = AUFACE_OK;
-    if (f->num_threads > 1 && r->num_parts > 1) {
-        parts_job job = {f, w, h, r};
-        clear_failures(f);
-        au_task_pool_run(f->pool, r->num_parts, part_task, &job);
-        st = first_failure(f, err);
+    if (f->num_threads > 1 && r->num_parts > 1 && f->lead_part >= 0) {
+        st = fit_parts_on_pool(f, w, h, r, err);
     } else {
         for (int k = 0; k < r->num_parts && st == AUFACE_OK; k++)
             st = fit_part(f, k, w, h, r->landmarks, r->global[0], &r->parts[k], &f->threads[0],
@@ -738,7 +868,7 @@ static auface_status detect_landmarks(au_clnf_fitter *f, int w, int h, float glo
     const au_pdm *pdm = &main_slot->clnf->pdm;
     fit_outcome o;
     auface_status st = fit_slot(f, main_slot, params, window_sizes, w, h, global, local,
-                                &f->threads[0], 1, &o, err);
+                                &f->threads[0], 1, NULL, NULL, &o, err);
     if (st != AUFACE_OK)
         return st;
     out->n = pdm->n;
