@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "face/fround.h"
 #include "face/rotation.h"
 
 /* GazeEstimation.cpp: eyeball radius 12 mm; its centre 3.5 mm above and 7 mm behind the
@@ -51,7 +52,7 @@ static void pupil(const float *eye3d28, float p[3])
         double sum = 0.0;
         for (int i = 0; i < IRIS_POINTS; i++)
             sum += eye3d28[c * n + i];
-        p[c] = (float)(sum / IRIS_POINTS);
+        p[c] = au_fround(sum / IRIS_POINTS);
     }
 }
 

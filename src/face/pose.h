@@ -21,9 +21,9 @@ au_camera au_camera_default(int width, int height);
 au_camera au_camera_for_frame(float fx, float fy, float cx, float cy, int width, int height);
 
 /* pose = (Tx, Ty, Tz, Rx, Ry, Rz): translation in mm and Euler angles in radians of the
- * head, refined by minimising the reprojection error of the 3D PDM shape (mean + pc·p,
- * unrotated) onto `landmarks2n`, starting from the weak-perspective fit `global`. All zeros
- * when global[0] (the scale) is 0. */
+ * head: OpenCV's solvePnP iterations (face/pnp.h) on the reprojection error of the 3D
+ * PDM shape (mean + pc·p, unrotated) onto `landmarks2n`, started from the weak-perspective
+ * fit `global`, as OpenFace's GetPose runs them. All zeros when global[0] (the scale) is 0. */
 void au_head_pose(const au_pdm *pdm, const float global[6], const float *p_local,
                   const float *landmarks2n, au_camera cam, double pose[6]);
 
