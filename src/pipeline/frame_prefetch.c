@@ -162,6 +162,19 @@ int au_frame_prefetch_next(au_frame_prefetch *pf, const au_prefetched_frame **fr
     return s->outcome;
 }
 
+void au_frame_prefetch_take_pixels(au_frame_prefetch *pf, uint8_t **pixels, size_t *capacity)
+{
+    /* The held slot is the reader's alone until the next _next: no lock needed. */
+    prefetch_slot *s = &pf->slots[pf->first];
+    uint8_t *frame = s->bgr;
+    size_t frame_cap = s->bgr_cap;
+    s->bgr = *pixels;
+    s->bgr_cap = *pixels ? *capacity : 0;
+    s->out.frame.bgr = NULL;
+    *pixels = frame;
+    *capacity = frame_cap;
+}
+
 void au_frame_prefetch_free(au_frame_prefetch *pf)
 {
     if (!pf)

@@ -43,6 +43,13 @@ auface_status au_frame_prefetch_create(au_frame_prefetch **out, au_source *src, 
 int au_frame_prefetch_next(au_frame_prefetch *pf, const au_prefetched_frame **frame,
                            long *corrupt_frames, au_err *err);
 
+/* Hands the current frame's pixels (from the last _next that returned 1) to the caller
+ * without copying: *pixels (a malloc'd buffer of *capacity bytes, or NULL) and the frame's
+ * buffer change places, so *pixels then holds the frame, packed, and the prefetcher decodes
+ * into the caller's old buffer later. The frame's `bgr` must no longer be used. Once per
+ * frame. */
+void au_frame_prefetch_take_pixels(au_frame_prefetch *pf, uint8_t **pixels, size_t *capacity);
+
 /* Stops the thread (after the frame it is decoding, if any) and frees everything; the
  * source is the caller's again. NULL is a no-op. */
 void au_frame_prefetch_free(au_frame_prefetch *pf);

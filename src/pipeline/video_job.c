@@ -257,7 +257,9 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
         r = next_frame(js, &f, &gray, err);
     if (r <= 0)
         return r;
-    if (copy_pixels(&f, pixels, capacity, err) < 0)
+    if (js->prefetch)
+        au_frame_prefetch_take_pixels(js->prefetch, pixels, capacity);
+    else if (copy_pixels(&f, pixels, capacity, err) < 0)
         return -1;
     memset(in, 0, sizeof *in);
     in->bgr = *pixels;
