@@ -190,9 +190,29 @@ static void test_reference_frame1(const au_pdm *pdm)
     CHECK((c0[0] | c0[1] | c0[2] | c1[0] | c1[1] | c1[2] | c2[0] | c2[1] | c2[2]) == 0);
 }
 
+/* The RMS radius of AlignShapesWithScale comes from cv::sum over the n x 2 matrix of
+ * squares, whose OpenCV 4.6 (AVX2) kernel sums the tail in groups of four floats. For
+ * these 5 points (10 squares: two float groups, then two singles) the source radius is
+ * 0x1.60c384p+5, one ulp above the plain double sum's 0x1.60c382p+5, and A follows it.
+ * The expected A was computed with OpenCV 4.6 itself (cv::mean, cv::pow, cv::sum,
+ * cv::gemm, cv::SVD, cv::determinant in AlignShapesWithScale's order). */
+static void test_radius_like_cv_sum(void)
+{
+    const float src[10] = {-23.375f, -12.125f, 49.25f, -40.375f, 46.875f,
+                           -0.375f,  -25.25f,  -48.875f, -30.875f, 19.125f};
+    const float dst[10] = {19.0625f, 11.0f, -0.5625f, 5.875f, 8.125f,
+                           -15.0f, -6.5625f, -24.875f, 16.5f, -17.3125f};
+    const float want[4] = {-0x1.e6b20ep-4f, 0x1.559524p-2f, -0x1.559524p-2f, -0x1.e6b20ep-4f};
+    float A[4];
+    au_align_shapes_with_scale(src, dst, 5, A);
+    for (int i = 0; i < 4; i++)
+        CHECK(same_bits_f(A[i], want[i]));
+}
+
 int main(void)
 {
     test_warp_points();
+    test_radius_like_cv_sum();
     test_small_pdm();
     au_pdm pdm;
     au_err err;
