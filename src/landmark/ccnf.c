@@ -792,6 +792,17 @@ static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles,
     }
 }
 
+/* rb[t] = (float)((double)rb[t] + two_alpha/(1 + ex[t])) for t < count: the sigmoid terms
+ * of one neuron with its exp already taken. Apart from the exp calls so that the double
+ * divisions vectorise (four per instruction in the AVX clone instead of one scalar division
+ * each); every element's operations are the same. */
+__attribute__((target_clones("fma", "default"))) static void
+add_sigmoids(const double *ex, int count, double two_alpha, float *rb)
+{
+    for (int t = 0; t < count; t++)
+        rb[t] = (float)((double)rb[t] + two_alpha / (1.0 + ex[t]));
+}
+
 /* The neuron activations of a block of positions, then r = Σ 2α_k/(1 + exp(−act_k)) in
  * double for every neuron with α_k > 1e-4, in file order, into a float accumulator
  * (ResponseOpenBlas: `*p++ += (2.0 * alpha) / (1.0 + exp(-*q1++))`, a float += double).
@@ -810,9 +821,10 @@ static void neuron_block(const au_ccnf_expert *e, const pair_tiles *tiles,
         const double alpha = e->alpha[k];
         if (!(alpha > AU_CCNF_MIN_ALPHA))
             continue;
-        const double two_alpha = 2.0 * alpha;
+        double ex[BLOCK];
         for (int t = 0; t < valid; t++)
-            rb[t] = (float)((double)rb[t] + two_alpha / (1.0 + exp(-(double)act[k][t])));
+            ex[t] = exp(-(double)act[k][t]);
+        add_sigmoids(ex, valid, 2.0 * alpha, rb);
     }
     for (int t = 0; t < BLOCK; t++)
         r[p0 + t] = rb[t];
