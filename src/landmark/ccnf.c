@@ -765,6 +765,37 @@ static int list_pair_exceptions(const pair_tiles *tiles, int k_count, int ws,
     return n;
 }
 
+#ifdef AU_CCNF_X86
+/* Several exceptions in one block (typically every paired neuron at the last position, as
+ * M = ws² is 1 mod 8): their neurons are recomputed in the other pattern for the whole block
+ * with the vector kernels, four neurons at a time, and the exception entries copied from
+ * there. One scalar exception is a chain of 121 dependent fused multiply-adds (~500
+ * cycles); a four-neuron block kernel costs about as much, so from two exceptions on this
+ * is faster. The kernels sum each element as activation_single/activation_pair do. */
+static void redo_exceptions_avx2(const au_ccnf_expert *e, const pair_tiles *tiles,
+                                 const pair_exception *exc, int count, const float *z,
+                                 int stride, int p0, float act[][BLOCK])
+{
+    const int rows = e->width * e->height;
+    int need[2][AU_CCNF_MAX_NEURONS], n_need[2] = {0, 0};
+    unsigned char listed[AU_CCNF_MAX_NEURONS] = {0};
+    for (int i = 0; i < count; i++) {
+        const int k = exc[i].k, pattern = !tiles[k].bulk_pair;
+        if (!listed[k]) {
+            listed[k] = 1;
+            need[pattern][n_need[pattern]++] = k;
+        }
+    }
+    float other[AU_CCNF_MAX_NEURONS][BLOCK];
+    for (int pattern = 0; pattern < 2; pattern++)
+        if (n_need[pattern] > 0)
+            neurons_avx2(e->weight_matrix, rows + 1, rows, z, stride, p0, need[pattern],
+                         n_need[pattern], pattern, other);
+    for (int i = 0; i < count; i++)
+        act[exc[i].k][exc[i].p - p0] = other[exc[i].k][exc[i].p - p0];
+}
+#endif
+
 /* The activations of a block of positions, all neurons: each neuron in its column's bulk
  * pattern, then the block's exceptions (from *next on, by position) redone in the other
  * pattern. */
@@ -793,8 +824,18 @@ static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles,
             neurons_single_portable(e->weight_matrix, wstride, rows, z, stride, p0, idx[pair],
                                     count[pair], act);
     }
+    int end = *next;
+    while (end < n_exc && exc[end].p < p0 + valid)
+        end++;
+#ifdef AU_CCNF_X86
+    if (use_avx2 && end - *next >= 2) {
+        redo_exceptions_avx2(e, tiles, exc + *next, end - *next, z, stride, p0, act);
+        *next = end;
+        return;
+    }
+#endif
     (void)use_avx2;
-    for (; *next < n_exc && exc[*next].p < p0 + valid; (*next)++) {
+    for (; *next < end; (*next)++) {
         const int k = exc[*next].k, p = exc[*next].p;
         const float *w = e->weight_matrix + (size_t)k * wstride;
         act[k][p - p0] = tiles[k].bulk_pair ? activation_single(w, rows, z, stride, p)
