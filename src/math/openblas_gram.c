@@ -12,6 +12,8 @@
 #endif
 
 #define MAXC AU_OPENBLAS_GRAM_MAX_COLS
+/* Column tiles of 8 (and row tiles of 8 or 4) of the AVX2 path. */
+#define TILES (MAXC / 8)
 
 /* ---- which elements the kernel sums with two accumulators -------------------------------
  * split[col·P + row] marks element (row, col) of the column-major P x P result C. */
@@ -185,14 +187,17 @@ pair_tile_avx2(const float *A, const float *Aw, int rows, int ld, int r0, int v,
 /* S (single chains) and P (even + odd) for the rows r < cols, in tiles; with sym only the
  * tiles on or right of the diagonal. */
 static void gram_tiles_avx2(const float *A, const float *Aw, int rows, int cols, int ld,
-                            int sym, float *S, float *P)
+                            int sym, const unsigned char *need_single,
+                            const unsigned char *need_pair, float *S, float *P)
 {
     const int nv = (cols + 7) / 8;
     for (int r0 = 0; r0 < cols; r0 += 8)
         for (int v = sym ? r0 / 8 : 0; v < nv; v++) {
-            single_tile_avx2(A, Aw, rows, ld, r0, v, S);
-            pair_tile_avx2(A, Aw, rows, ld, r0, v, P);
-            if (r0 + 4 < cols)
+            if (need_single[r0 / 8 * TILES + v])
+                single_tile_avx2(A, Aw, rows, ld, r0, v, S);
+            if (need_pair[r0 / 4 * TILES + v])
+                pair_tile_avx2(A, Aw, rows, ld, r0, v, P);
+            if (r0 + 4 < cols && need_pair[(r0 / 4 + 1) * TILES + v])
                 pair_tile_avx2(A, Aw, rows, ld, r0 + 4, v, P);
         }
 }
@@ -210,8 +215,20 @@ void au_openblas_gram_f32(const float *A, const float *Aw, int rows, int cols, i
      * A == Aw the chains of (r, c) and (c, r) coincide, so only c >= r is summed. */
 #ifdef AU_GRAM_X86
     if (ld >= (cols + 7) / 8 * 8 && cpu_has_avx2_fma()) {
+        /* Only the tiles holding an element that takes that pattern are summed (for the
+         * 40-column non-rigid Hessian most tiles are single chains only); the others are
+         * never read. */
+        unsigned char need_single[TILES * TILES] = {0}, need_pair[2 * TILES * TILES] = {0};
+        for (int r = 0; r < cols; r++)
+            for (int c = 0; c < cols; c++) {
+                const int a = sym && c < r ? c : r, b = sym && c < r ? r : c;
+                if (split[r * cols + c])
+                    need_pair[a / 4 * TILES + b / 8] = 1;
+                else
+                    need_single[a / 8 * TILES + b / 8] = 1;
+            }
         float S[MAXC * MAXC], P[MAXC * MAXC];
-        gram_tiles_avx2(A, Aw, rows, cols, ld, sym, S, P);
+        gram_tiles_avx2(A, Aw, rows, cols, ld, sym, need_single, need_pair, S, P);
         for (int r = 0; r < cols; r++)
             for (int c = 0; c < cols; c++) {
                 const int a = sym && c < r ? c : r, b = sym && c < r ? r : c;
