@@ -1,6 +1,7 @@
 #include "landmark/ccnf.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,10 +239,14 @@ auface_status au_ccnf_prepare_sigma(au_ccnf_expert *e, int ws, const float *comp
  * AOI is first copied into scratch with zero padding so that 16-wide rows can always be
  * read. */
 #define AOI_PAD 48
+/* Floats skipped at the start of the scratch to put z on a 64-byte line (scratch is at
+ * least float-aligned). */
+#define Z_ALIGN_SLACK 15
 /* Dense statistics: ws² positions plus the spill of a 16-wide store of the last row. */
 #define STAT_PAD 16
 
-/* Scratch layout (floats), with P = ws², S = padded_stride(P), J = height·width:
+/* Scratch layout (floats), with P = ws², S = padded_stride(P), J = height·width, after up
+ * to Z_ALIGN_SLACK floats of alignment:
  *   z     [J][S]              im2col matrix, rows in column-major patch order, columns y·ws + x
  *   r     [S]                 sum of sigmoids
  *   out   [S]                 Σ·r
@@ -252,7 +257,7 @@ size_t au_ccnf_scratch_floats(int width, int height, int ws)
 {
     if (width <= 0 || height <= 0 || ws <= 0)
         return 0;
-    return ((size_t)width * height + 2) * (size_t)padded_stride(ws * ws) +
+    return ((size_t)width * height + 2) * (size_t)padded_stride(ws * ws) + Z_ALIGN_SLACK +
            (size_t)(ws + width - 1) * (size_t)(ws + height - 1) + AOI_PAD +
            2 * ((size_t)ws * ws + STAT_PAD);
 }
@@ -903,7 +908,9 @@ auface_status au_ccnf_response(const au_ccnf_expert *e, const float *aoi, int ao
 
     const int stride = padded_stride(p_count);
     const int rows = e->width * e->height;
-    float *z = scratch;
+    /* z starts on a 64-byte line, so that each 16-position block of a matrix row is one
+     * cache line for the kernels (and the stores of im2col split fewer lines) */
+    float *z = scratch + (16 - ((uintptr_t)scratch / sizeof *scratch) % 16) % 16;
     float *r = z + (size_t)rows * stride;
     float *out = r + stride;
     float *aoi_pad = out + stride;
