@@ -1,6 +1,7 @@
 #include "landmark/ccnf.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,8 +73,11 @@ const au_ccnf_sigma *au_ccnf_find_sigma(const au_ccnf_expert *e, int ws)
  * sum_alphas = sum_alphas + alpha (float + double, stored as float); q1 = α_sum·eye;
  * q2 = q2 + (float)β·C is cv::scaleAdd(C, β, q2), one fused multiply-add per element in
  * OpenCV 4.6's SIMD kernel (v_muladd); q1 + q2 is cv::add; the factor 2 is exact. */
-static void build_sigma_inverse(const au_ccnf_expert *e, int n, const float *components,
-                                int num_components, float *sinv)
+/* The FMA clone makes fmaf one vectorised instruction instead of a libm call per element
+ * (the bits are the same; it was a third of the start-up's Σ preparation). */
+__attribute__((target_clones("fma", "default"))) static void
+build_sigma_inverse(const au_ccnf_expert *e, int n, const float *components, int num_components,
+                    float *sinv)
 {
     float alpha_sum = 0.0f;
     for (int k = 0; k < e->num_neurons; k++)
@@ -104,7 +108,10 @@ static void build_sigma_inverse(const au_ccnf_expert *e, int n, const float *com
  * terms with X[k][j] = 0 (j > k: the solution of a lower-triangular system with identity
  * right-hand side is lower triangular) are skipped; subtracting a zero never changes the
  * accumulator, which is never −0. */
-static void cholesky_inverse(const float *l, int n, float *x, double *acc)
+/* The AVX clone (under the "fma" target, which implies AVX) converts and subtracts four
+ * doubles per instruction instead of two; each element's operations are unchanged. */
+__attribute__((target_clones("fma", "default"))) static void
+cholesky_inverse(const float *l, int n, float *x, double *acc)
 {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j <= i; j++)
@@ -159,22 +166,12 @@ static int invert_like_cholimpl(float *sinv, int n, float *x, double *acc, float
 /* cv::invert(DECOMP_CHOLESKY) from LAPACK_MIN_N rows on (hal_internal.cpp lapack_Cholesky):
  * the row-major Σ⁻¹ goes to sposv unchanged as a column-major matrix with uplo 'L', the
  * right-hand side is the identity (transposed, still the identity), and the column-major
- * solution B is transposed back, so Σ[i][j] = B(i, j) = b[j·n + i]; sigma_t[j][i] holds
- * Σ[i][j], which is b[j·n + i] again. Returns 0 when Σ⁻¹ is not positive definite (sposv's
- * info > 0). */
-static int invert_like_lapack(float *sinv, int n, float *b, float *sigma_t, int stride)
+ * solution B is transposed back, so Σ[i][j] = B(i, j); sigma_t[j][i] holds Σ[i][j], which
+ * is B(i, j) again: sposv writes B straight into sigma_t (leading dimension = stride).
+ * Returns 0 when Σ⁻¹ is not positive definite (sposv's info > 0). */
+static int invert_like_lapack(float *sinv, int n, float *work, float *sigma_t, int stride)
 {
-    const size_t nn = (size_t)n * n;
-    for (size_t i = 0; i < nn; i++)
-        b[i] = 0.0f;
-    for (int i = 0; i < n; i++)
-        b[(size_t)i * n + i] = 1.0f;
-    if (au_openblas_sposv_lower_f32(n, n, sinv, n, b, n) != 0)
-        return 0;
-    for (int j = 0; j < n; j++)
-        for (int i = 0; i < n; i++)
-            sigma_t[(size_t)j * stride + i] = b[(size_t)j * n + i];
-    return 1;
+    return au_openblas_sposv_identity_f32(n, sinv, n, sigma_t, stride, work) == 0;
 }
 
 auface_status au_ccnf_prepare_sigma(au_ccnf_expert *e, int ws, const float *components,
@@ -235,129 +232,134 @@ auface_status au_ccnf_prepare_sigma(au_ccnf_expert *e, int ws, const float *comp
     return AUFACE_OK;
 }
 
-/* The contrast normalisation works on "AOI-strided" positions q = y·aoi_w + x, for which
- * element (r, c) of every window block is the contiguous AOI slice aoi[r·aoi_w + c + q]:
- * long vectorisable loops and no gathering (positions with x >= ws are computed and not
- * used). STAT_BLOCK positions are summed at a time in registers; the AOI is first copied
- * into scratch with zero padding so that whole blocks can always be read. */
-#define STAT_BLOCK 32
-#define AOI_PAD (STAT_BLOCK + 16)
+/* The contrast normalisation: the block statistics of every window position, stored
+ * densely (index y·ws + x) for the im2col matrix. The AVX2 code sums whole window rows at a
+ * time (x = 0..15 from aoi[(y + r)·aoi_w + c]: contiguous slices, no gathering; lanes with
+ * x >= ws are computed and overwritten by the next row's store or left in the padding). The
+ * AOI is first copied into scratch with zero padding so that 16-wide rows can always be
+ * read. */
+#define AOI_PAD 48
+/* Floats skipped at the start of the scratch to put z on a 64-byte line (scratch is at
+ * least float-aligned). */
+#define Z_ALIGN_SLACK 15
+/* Dense statistics: ws² positions plus the spill of a 16-wide store of the last row. */
+#define STAT_PAD 16
 
-static int strided_positions(int width, int ws)
-{
-    return (ws - 1) * (ws + width - 1) + ws;
-}
-
-/* V rounded up to STAT_BLOCK, plus 16 so that a 16-wide row read from it stays inside. */
-static int stat_buffer_floats(int width, int ws)
-{
-    int v = strided_positions(width, ws);
-    return (v + STAT_BLOCK - 1) / STAT_BLOCK * STAT_BLOCK + 16;
-}
-
-/* Scratch layout (floats), with P = ws², S = padded_stride(P), J = height·width:
- *   z     [J][S]             im2col matrix, rows in column-major patch order, columns y·ws + x
- *   r     [S]                sum of sigmoids
- *   out   [S]                Σ·r
+/* Scratch layout (floats), with P = ws², S = padded_stride(P), J = height·width, after up
+ * to Z_ALIGN_SLACK floats of alignment:
+ *   z     [J][S]              im2col matrix, rows in column-major patch order, columns y·ws + x
+ *   r     [S]                 sum of sigmoids
+ *   out   [S]                 Σ·r
  *   aoi   [A_h·A_w + AOI_PAD] zero-padded copy of the AOI
- *   mean  [stat_buffer]      block means on AOI-strided positions
- *   inv   [stat_buffer]      reciprocal block norms on AOI-strided positions */
+ *   mean  [P + STAT_PAD]      block means, index y·ws + x
+ *   inv   [P + STAT_PAD]      reciprocal block norms, index y·ws + x */
 size_t au_ccnf_scratch_floats(int width, int height, int ws)
 {
     if (width <= 0 || height <= 0 || ws <= 0)
         return 0;
-    return ((size_t)width * height + 2) * (size_t)padded_stride(ws * ws) +
+    return ((size_t)width * height + 2) * (size_t)padded_stride(ws * ws) + Z_ALIGN_SLACK +
            (size_t)(ws + width - 1) * (size_t)(ws + height - 1) + AOI_PAD +
-           2 * (size_t)stat_buffer_floats(width, ws);
+           2 * ((size_t)ws * ws + STAT_PAD);
 }
 
-/* Block statistics of im2colContrastNormBias (CCNF_patch_expert.cpp) for every strided
+/* Block statistics of im2colContrastNormBias (CCNF_patch_expert.cpp) for every window
  * position, each sum in OpenFace's order: mean = (Σ rows outer, columns inner)/(float)(h·w);
  * sum of squares of the centred values in column-major order; norm = sqrtf, 1 if 0;
  * inv = (float)(1.0/norm). Portable version. */
-static void block_stats_portable(const float *aoi, int aoi_w, int width, int height,
-                                 int v_count, float *mean, float *inv)
+static void block_stats_portable(const float *aoi, int aoi_w, int width, int height, int ws,
+                                 float *mean, float *inv)
 {
     const float count = (float)(width * height);
-    for (int q0 = 0; q0 < v_count; q0 += STAT_BLOCK) {
-        float acc[STAT_BLOCK], m[STAT_BLOCK];
-        for (int t = 0; t < STAT_BLOCK; t++)
-            acc[t] = 0.0f;
-        for (int r = 0; r < height; r++)
-            for (int c = 0; c < width; c++) {
-                const float *src = aoi + (size_t)r * aoi_w + c + q0;
-                for (int t = 0; t < STAT_BLOCK; t++)
-                    acc[t] += src[t];
-            }
-        for (int t = 0; t < STAT_BLOCK; t++) {
-            m[t] = acc[t] / count;
-            acc[t] = 0.0f;
-        }
-        for (int c = 0; c < width; c++)
-            for (int r = 0; r < height; r++) {
-                const float *src = aoi + (size_t)r * aoi_w + c + q0;
-                for (int t = 0; t < STAT_BLOCK; t++) {
-                    float v = src[t] - m[t];
-                    acc[t] += v * v;
+    for (int y = 0; y < ws; y++)
+        for (int x = 0; x < ws; x++) {
+            const float *src = aoi + (size_t)y * aoi_w + x;
+            float acc = 0.0f;
+            for (int r = 0; r < height; r++)
+                for (int c = 0; c < width; c++)
+                    acc += src[(size_t)r * aoi_w + c];
+            const float m = acc / count;
+            acc = 0.0f;
+            for (int c = 0; c < width; c++)
+                for (int r = 0; r < height; r++) {
+                    const float v = src[(size_t)r * aoi_w + c] - m;
+                    acc += v * v;
                 }
-            }
-        for (int t = 0; t < STAT_BLOCK; t++) {
-            float norm = sqrtf(acc[t]);
+            float norm = sqrtf(acc);
             if (norm == 0.0f)
                 norm = 1.0f;
-            mean[q0 + t] = m[t];
-            inv[q0 + t] = (float)(1.0 / norm);
+            mean[y * ws + x] = m;
+            inv[y * ws + x] = (float)(1.0 / norm);
         }
-    }
 }
 
 #ifdef AU_CCNF_X86
-/* The same with AVX: four independent 8-lane chains per block. Division, square root and
- * the double reciprocal are IEEE operations, identical to the scalar ones. */
+/* Four 8-lane slots: slot u covers window row y0 + u / nvec, positions 8·(u % nvec) .. +7
+ * (nvec = 1 for ws <= 8, 2 for ws <= 16); a slot past the last of the nrows rows repeats
+ * it. Four independent add chains per sum; the stores go in position order, so the lanes
+ * past a row's end are overwritten by the next row. Division, square root and the double
+ * reciprocal are IEEE operations, identical to the scalar ones. */
 __attribute__((target("avx2,fma"))) static void
-block_stats_avx2(const float *aoi, int aoi_w, int width, int height, int v_count, float *mean,
-                 float *inv)
+stats_rows_avx2(const float *aoi, int aoi_w, int width, int height, int ws, int y0, int nrows,
+                int nvec, float *mean, float *inv)
 {
+    const float *src[4];
+    int dst[4];
+    for (int u = 0; u < 4; u++) {
+        int row = u / nvec, h = u % nvec;
+        if (row >= nrows)
+            row = nrows - 1;
+        src[u] = aoi + (size_t)(y0 + row) * aoi_w + 8 * h;
+        dst[u] = (y0 + row) * ws + 8 * h;
+    }
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int r = 0; r < height; r++)
+        for (int c = 0; c < width; c++) {
+            const size_t o = (size_t)r * aoi_w + c;
+            a0 = _mm256_add_ps(a0, _mm256_loadu_ps(src[0] + o));
+            a1 = _mm256_add_ps(a1, _mm256_loadu_ps(src[1] + o));
+            a2 = _mm256_add_ps(a2, _mm256_loadu_ps(src[2] + o));
+            a3 = _mm256_add_ps(a3, _mm256_loadu_ps(src[3] + o));
+        }
     const __m256 count = _mm256_set1_ps((float)(width * height));
+    const __m256 m0 = _mm256_div_ps(a0, count), m1 = _mm256_div_ps(a1, count),
+                 m2 = _mm256_div_ps(a2, count), m3 = _mm256_div_ps(a3, count);
+    a0 = a1 = a2 = a3 = _mm256_setzero_ps();
+    for (int c = 0; c < width; c++)
+        for (int r = 0; r < height; r++) {
+            const size_t o = (size_t)r * aoi_w + c;
+            const __m256 v0 = _mm256_sub_ps(_mm256_loadu_ps(src[0] + o), m0);
+            const __m256 v1 = _mm256_sub_ps(_mm256_loadu_ps(src[1] + o), m1);
+            const __m256 v2 = _mm256_sub_ps(_mm256_loadu_ps(src[2] + o), m2);
+            const __m256 v3 = _mm256_sub_ps(_mm256_loadu_ps(src[3] + o), m3);
+            a0 = _mm256_add_ps(a0, _mm256_mul_ps(v0, v0));
+            a1 = _mm256_add_ps(a1, _mm256_mul_ps(v1, v1));
+            a2 = _mm256_add_ps(a2, _mm256_mul_ps(v2, v2));
+            a3 = _mm256_add_ps(a3, _mm256_mul_ps(v3, v3));
+        }
     const __m256 one = _mm256_set1_ps(1.0f);
     const __m256d one_d = _mm256_set1_pd(1.0);
-    for (int q0 = 0; q0 < v_count; q0 += STAT_BLOCK) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int r = 0; r < height; r++)
-            for (int c = 0; c < width; c++) {
-                const float *src = aoi + (size_t)r * aoi_w + c + q0;
-                a0 = _mm256_add_ps(a0, _mm256_loadu_ps(src));
-                a1 = _mm256_add_ps(a1, _mm256_loadu_ps(src + 8));
-                a2 = _mm256_add_ps(a2, _mm256_loadu_ps(src + 16));
-                a3 = _mm256_add_ps(a3, _mm256_loadu_ps(src + 24));
-            }
-        const __m256 m0 = _mm256_div_ps(a0, count), m1 = _mm256_div_ps(a1, count),
-                     m2 = _mm256_div_ps(a2, count), m3 = _mm256_div_ps(a3, count);
-        a0 = a1 = a2 = a3 = _mm256_setzero_ps();
-        for (int c = 0; c < width; c++)
-            for (int r = 0; r < height; r++) {
-                const float *src = aoi + (size_t)r * aoi_w + c + q0;
-                __m256 v0 = _mm256_sub_ps(_mm256_loadu_ps(src), m0);
-                __m256 v1 = _mm256_sub_ps(_mm256_loadu_ps(src + 8), m1);
-                __m256 v2 = _mm256_sub_ps(_mm256_loadu_ps(src + 16), m2);
-                __m256 v3 = _mm256_sub_ps(_mm256_loadu_ps(src + 24), m3);
-                a0 = _mm256_add_ps(a0, _mm256_mul_ps(v0, v0));
-                a1 = _mm256_add_ps(a1, _mm256_mul_ps(v1, v1));
-                a2 = _mm256_add_ps(a2, _mm256_mul_ps(v2, v2));
-                a3 = _mm256_add_ps(a3, _mm256_mul_ps(v3, v3));
-            }
-        const __m256 ms[4] = {m0, m1, m2, m3}, ss[4] = {a0, a1, a2, a3};
-        for (int t = 0; t < 4; t++) {
-            __m256 norm = _mm256_sqrt_ps(ss[t]);
-            const __m256 is_zero = _mm256_cmp_ps(norm, _mm256_setzero_ps(), _CMP_EQ_OQ);
-            norm = _mm256_blendv_ps(norm, one, is_zero);
-            const __m256d n_lo = _mm256_cvtps_pd(_mm256_castps256_ps128(norm));
-            const __m256d n_hi = _mm256_cvtps_pd(_mm256_extractf128_ps(norm, 1));
-            const __m128 lo = _mm256_cvtpd_ps(_mm256_div_pd(one_d, n_lo));
-            const __m128 hi = _mm256_cvtpd_ps(_mm256_div_pd(one_d, n_hi));
-            _mm256_storeu_ps(mean + q0 + 8 * t, ms[t]);
-            _mm256_storeu_ps(inv + q0 + 8 * t, _mm256_set_m128(hi, lo));
-        }
+    const __m256 ms[4] = {m0, m1, m2, m3}, ss[4] = {a0, a1, a2, a3};
+    for (int u = 0; u < 4; u++) {
+        __m256 norm = _mm256_sqrt_ps(ss[u]);
+        const __m256 is_zero = _mm256_cmp_ps(norm, _mm256_setzero_ps(), _CMP_EQ_OQ);
+        norm = _mm256_blendv_ps(norm, one, is_zero);
+        const __m256d n_lo = _mm256_cvtps_pd(_mm256_castps256_ps128(norm));
+        const __m256d n_hi = _mm256_cvtps_pd(_mm256_extractf128_ps(norm, 1));
+        const __m128 lo = _mm256_cvtpd_ps(_mm256_div_pd(one_d, n_lo));
+        const __m128 hi = _mm256_cvtpd_ps(_mm256_div_pd(one_d, n_hi));
+        _mm256_storeu_ps(mean + dst[u], ms[u]);
+        _mm256_storeu_ps(inv + dst[u], _mm256_set_m128(hi, lo));
+    }
+}
+
+/* All window rows (ws <= 16), four slots at a time. */
+static void block_stats_avx2(const float *aoi, int aoi_w, int width, int height, int ws,
+                             float *mean, float *inv)
+{
+    const int nvec = ws > 8 ? 2 : 1, rows_per_call = 4 / nvec;
+    for (int y0 = 0; y0 < ws; y0 += rows_per_call) {
+        const int nrows = ws - y0 < rows_per_call ? ws - y0 : rows_per_call;
+        stats_rows_avx2(aoi, aoi_w, width, height, ws, y0, nrows, nvec, mean, inv);
     }
 }
 #endif
@@ -375,11 +377,8 @@ static void write_im2col_portable(const float *aoi, int aoi_w, int width, int he
             const float *src = aoi + (size_t)r * aoi_w + c;
             for (int y = 0; y < ws; y++) {
                 const float *s = src + (size_t)y * aoi_w;
-                const float *m = mean + (size_t)y * aoi_w;
-                const float *n = inv + (size_t)y * aoi_w;
-                float *d = zj + y * ws;
                 for (int x = 0; x < ws; x++)
-                    d[x] = (s[x] - m[x]) * n[x];
+                    zj[y * ws + x] = (s[x] - mean[y * ws + x]) * inv[y * ws + x];
             }
             for (int p = p_count; p < stride; p++)
                 zj[p] = 0.0f;
@@ -387,12 +386,14 @@ static void write_im2col_portable(const float *aoi, int aoi_w, int width, int he
 }
 
 #ifdef AU_CCNF_X86
-/* The same with masked 8-lane loads and stores (one or two per window row, ws <= 16). */
+/* The same with whole 8-lane vectors per window row (one or two, ws <= 16), stored in
+ * position order so that each row's spill past its end is overwritten by the next row; the
+ * last row uses masked stores (its spill would leave the matrix row for ws = 4). */
 __attribute__((target("avx2,fma"))) static void
 write_im2col_avx2(const float *aoi, int aoi_w, int width, int height, int ws, int stride,
                   const float *mean, const float *inv, float *z)
 {
-    const int p_count = ws * ws;
+    const int p_count = ws * ws, last = ws - 1;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i k0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(ws), lane);
     const __m256i k1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(ws - 8), lane);
@@ -400,21 +401,31 @@ write_im2col_avx2(const float *aoi, int aoi_w, int width, int height, int ws, in
         for (int r = 0; r < height; r++) {
             float *zj = z + (size_t)(c * height + r) * stride;
             const float *src = aoi + (size_t)r * aoi_w + c;
-            for (int y = 0; y < ws; y++) {
-                const size_t o = (size_t)y * aoi_w;
-                float *d = zj + y * ws;
-                __m256 v = _mm256_sub_ps(_mm256_maskload_ps(src + o, k0),
-                                         _mm256_maskload_ps(mean + o, k0));
-                _mm256_maskstore_ps(d, k0, _mm256_mul_ps(v, _mm256_maskload_ps(inv + o, k0)));
-                if (ws > 8) {
-                    v = _mm256_sub_ps(_mm256_maskload_ps(src + o + 8, k1),
-                                      _mm256_maskload_ps(mean + o + 8, k1));
-                    _mm256_maskstore_ps(d + 8, k1,
-                                        _mm256_mul_ps(v, _mm256_maskload_ps(inv + o + 8, k1)));
-                }
+            for (int y = 0; y < last; y++) {
+                const float *s = src + (size_t)y * aoi_w;
+                const int p = y * ws;
+                _mm256_storeu_ps(zj + p, _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(s),
+                                                                     _mm256_loadu_ps(mean + p)),
+                                                       _mm256_loadu_ps(inv + p)));
+                if (ws > 8)
+                    _mm256_storeu_ps(zj + p + 8,
+                                     _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(s + 8),
+                                                                 _mm256_loadu_ps(mean + p + 8)),
+                                                   _mm256_loadu_ps(inv + p + 8)));
             }
-            for (int p = p_count; p < stride; p++)
-                zj[p] = 0.0f;
+            const float *s = src + (size_t)last * aoi_w;
+            const int p = last * ws;
+            _mm256_maskstore_ps(zj + p, k0,
+                                _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(s),
+                                                            _mm256_loadu_ps(mean + p)),
+                                              _mm256_loadu_ps(inv + p)));
+            if (ws > 8)
+                _mm256_maskstore_ps(zj + p + 8, k1,
+                                    _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(s + 8),
+                                                                _mm256_loadu_ps(mean + p + 8)),
+                                                  _mm256_loadu_ps(inv + p + 8)));
+            for (int q = p_count; q < stride; q++)
+                zj[q] = 0.0f;
         }
 }
 #endif
@@ -759,6 +770,37 @@ static int list_pair_exceptions(const pair_tiles *tiles, int k_count, int ws,
     return n;
 }
 
+#ifdef AU_CCNF_X86
+/* Several exceptions in one block (typically every paired neuron at the last position, as
+ * M = ws² is 1 mod 8): their neurons are recomputed in the other pattern for the whole block
+ * with the vector kernels, four neurons at a time, and the exception entries copied from
+ * there. One scalar exception is a chain of 121 dependent fused multiply-adds (~500
+ * cycles); a four-neuron block kernel costs about as much, so from two exceptions on this
+ * is faster. The kernels sum each element as activation_single/activation_pair do. */
+static void redo_exceptions_avx2(const au_ccnf_expert *e, const pair_tiles *tiles,
+                                 const pair_exception *exc, int count, const float *z,
+                                 int stride, int p0, float act[][BLOCK])
+{
+    const int rows = e->width * e->height;
+    int need[2][AU_CCNF_MAX_NEURONS], n_need[2] = {0, 0};
+    unsigned char listed[AU_CCNF_MAX_NEURONS] = {0};
+    for (int i = 0; i < count; i++) {
+        const int k = exc[i].k, pattern = !tiles[k].bulk_pair;
+        if (!listed[k]) {
+            listed[k] = 1;
+            need[pattern][n_need[pattern]++] = k;
+        }
+    }
+    float other[AU_CCNF_MAX_NEURONS][BLOCK];
+    for (int pattern = 0; pattern < 2; pattern++)
+        if (n_need[pattern] > 0)
+            neurons_avx2(e->weight_matrix, rows + 1, rows, z, stride, p0, need[pattern],
+                         n_need[pattern], pattern, other);
+    for (int i = 0; i < count; i++)
+        act[exc[i].k][exc[i].p - p0] = other[exc[i].k][exc[i].p - p0];
+}
+#endif
+
 /* The activations of a block of positions, all neurons: each neuron in its column's bulk
  * pattern, then the block's exceptions (from *next on, by position) redone in the other
  * pattern. */
@@ -787,13 +829,34 @@ static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles,
             neurons_single_portable(e->weight_matrix, wstride, rows, z, stride, p0, idx[pair],
                                     count[pair], act);
     }
+    int end = *next;
+    while (end < n_exc && exc[end].p < p0 + valid)
+        end++;
+#ifdef AU_CCNF_X86
+    if (use_avx2 && end - *next >= 2) {
+        redo_exceptions_avx2(e, tiles, exc + *next, end - *next, z, stride, p0, act);
+        *next = end;
+        return;
+    }
+#endif
     (void)use_avx2;
-    for (; *next < n_exc && exc[*next].p < p0 + valid; (*next)++) {
+    for (; *next < end; (*next)++) {
         const int k = exc[*next].k, p = exc[*next].p;
         const float *w = e->weight_matrix + (size_t)k * wstride;
         act[k][p - p0] = tiles[k].bulk_pair ? activation_single(w, rows, z, stride, p)
                                             : activation_pair(w, rows, z, stride, p);
     }
+}
+
+/* rb[t] = (float)((double)rb[t] + two_alpha/(1 + ex[t])) for t < count: the sigmoid terms
+ * of one neuron with its exp already taken. Apart from the exp calls so that the double
+ * divisions vectorise (four per instruction in the AVX clone instead of one scalar division
+ * each); every element's operations are the same. */
+__attribute__((target_clones("fma", "default"))) static void
+add_sigmoids(const double *ex, int count, double two_alpha, float *rb)
+{
+    for (int t = 0; t < count; t++)
+        rb[t] = (float)((double)rb[t] + two_alpha / (1.0 + ex[t]));
 }
 
 /* The neuron activations of a block of positions, then r = Σ 2α_k/(1 + exp(−act_k)) in
@@ -814,9 +877,10 @@ static void neuron_block(const au_ccnf_expert *e, const pair_tiles *tiles,
         const double alpha = e->alpha[k];
         if (!(alpha > AU_CCNF_MIN_ALPHA))
             continue;
-        const double two_alpha = 2.0 * alpha;
+        double ex[BLOCK];
         for (int t = 0; t < valid; t++)
-            rb[t] = (float)((double)rb[t] + two_alpha / (1.0 + exp(-(double)act[k][t])));
+            ex[t] = exp(-(double)act[k][t]);
+        add_sigmoids(ex, valid, 2.0 * alpha, rb);
     }
     for (int t = 0; t < BLOCK; t++)
         r[p0 + t] = rb[t];
@@ -844,13 +908,14 @@ auface_status au_ccnf_response(const au_ccnf_expert *e, const float *aoi, int ao
 
     const int stride = padded_stride(p_count);
     const int rows = e->width * e->height;
-    const int stat_floats = stat_buffer_floats(e->width, ws);
-    float *z = scratch;
+    /* z starts on a 64-byte line, so that each 16-position block of a matrix row is one
+     * cache line for the kernels (and the stores of im2col split fewer lines) */
+    float *z = scratch + (16 - ((uintptr_t)scratch / sizeof *scratch) % 16) % 16;
     float *r = z + (size_t)rows * stride;
     float *out = r + stride;
     float *aoi_pad = out + stride;
     float *mean = aoi_pad + (size_t)aoi_w * aoi_h + AOI_PAD;
-    float *inv = mean + stat_floats;
+    float *inv = mean + (size_t)p_count + STAT_PAD;
 
     int use_avx2 = 0;
 #ifdef AU_CCNF_X86
@@ -858,19 +923,17 @@ auface_status au_ccnf_response(const au_ccnf_expert *e, const float *aoi, int ao
 #endif
     memcpy(aoi_pad, aoi, (size_t)aoi_w * aoi_h * sizeof *aoi);
     memset(aoi_pad + (size_t)aoi_w * aoi_h, 0, AOI_PAD * sizeof *aoi);
-    const int v_count = strided_positions(e->width, ws);
+    /* the AVX2 code takes window rows of at most 16 positions */
 #ifdef AU_CCNF_X86
-    if (use_avx2)
-        block_stats_avx2(aoi_pad, aoi_w, e->width, e->height, v_count, mean, inv);
-    else
-#endif
-        block_stats_portable(aoi_pad, aoi_w, e->width, e->height, v_count, mean, inv);
-#ifdef AU_CCNF_X86
-    if (use_avx2 && ws <= 16)
+    if (use_avx2 && ws <= 16) {
+        block_stats_avx2(aoi_pad, aoi_w, e->width, e->height, ws, mean, inv);
         write_im2col_avx2(aoi_pad, aoi_w, e->width, e->height, ws, stride, mean, inv, z);
-    else
+    } else
 #endif
+    {
+        block_stats_portable(aoi_pad, aoi_w, e->width, e->height, ws, mean, inv);
         write_im2col_portable(aoi_pad, aoi_w, e->width, e->height, ws, stride, mean, inv, z);
+    }
     /* Blocks past the last real position (stride padding) are skipped. */
     const int blocks_end = (p_count + BLOCK - 1) / BLOCK * BLOCK;
     pair_tiles tiles[AU_CCNF_MAX_NEURONS];

@@ -119,8 +119,8 @@ size_t au_ccnf_scratch_floats(int width, int height, int ws);
  *             ws = aoi_w − e->width + 1 must equal aoi_h − e->height + 1 and be prepared;
  *   response: ws x ws floats, row-major (row = y, column = x); its centre
  *             ((ws−1)/2, (ws−1)/2) is the landmark's current position;
- *   scratch:  au_ccnf_scratch_floats(e->width, e->height, ws) floats, 16-byte aligned
- *             preferred (malloc'd memory is); contents are overwritten.
+ *   scratch:  au_ccnf_scratch_floats(e->width, e->height, ws) floats (any float alignment:
+ *             the im2col matrix is put on a 64-byte line inside); contents are overwritten.
  * An expert without neurons gives an all-zero response (ResponseOpenBlas). Returns
  * AUFACE_ERR_ARG if the sizes do not match or Σ for ws is not prepared. Allocates nothing;
  * thread-safe with separate scratch and response buffers. Cost for ws 11, K = 7:

@@ -55,6 +55,11 @@ void au_clnf_mean_shift(const au_clnf_kde *k, const float *resp, float dx, float
 void au_clnf_mean_shift4(const au_clnf_kde *k, const float *const resp[4], const float dx[4],
                          const float dy[4], int count, float msx[4], float msy[4]);
 
+/* The same for up to 8 landmarks (count 1..8); with AVX2 the eight landmarks share each
+ * vector addition (same bits). */
+void au_clnf_mean_shift8(const au_clnf_kde *k, const float *const resp[8], const float dx[8],
+                         const float dy[8], int count, float msx[8], float msy[8]);
+
 /* The likelihood of one landmark at the UNCLAMPED position (dx, dy):
  *   L = Σ_{ii, jj} (float)(R[ii][jj]·exp(−0.5·((dy − ii)² + (dx − jj)²)/(σ·σ)))
  * with the squares and their sum in float, the exponent and exp in double, σ·σ in float,

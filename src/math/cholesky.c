@@ -65,13 +65,19 @@ static int solve_small(const float *s, int n, float *b)
  *   L[i][j] = (float)((A[i][j] − Σ_{k<j} (float)(L[i][k]·L[j][k])) · L[j][j])   (j < i)
  *   L[i][i] = (float)(1/sqrt(A[i][i] − Σ_{k<i} (double)L[i][k]²))
  * with each sum a double accumulator taking its terms in k order, and each sum finished
- * before the next starts. Here, within row i, all the sums advance together: once L[i][k] is
- * known, term k is subtracted from every later sum of the row (each still receives its
- * terms in k order, so the bits are OpenCV's), which turns the latency-bound chain into
- * independent updates that vectorise. The substitutions are reorganised the same way. The
- * strict upper triangle, which CholImpl never reads, receives Lᵀ (a[k·n + j] = L[j][k] for
- * j > k) so that the columns of L are contiguous. s holds the n open sums. */
-static int cholesky_impl(float *a, int n, float *b, double *s)
+ * before the next starts. Any schedule that gives every sum its terms in k order gives
+ * OpenCV's bits; the two factorisations below are two such schedules. Both store in the
+ * strict upper triangle, which CholImpl never reads, Lᵀ (a[k·n + j] = L[j][k] for j > k)
+ * so that the columns of L are contiguous. The AVX clones (the "fma" target implies AVX)
+ * convert and subtract four doubles per instruction instead of two; no operation of any
+ * element changes. */
+
+/* Within row i, all the sums advance together: once L[i][k] is known, term k is subtracted
+ * from every later sum of the row, which turns the latency-bound chain into independent
+ * updates that vectorise. s holds the n open sums of the row. Returns 0 when a pivot is
+ * below FLT_EPSILON. */
+__attribute__((target_clones("fma", "default"))) static int
+factor_by_rows(float *a, int n, double *s)
 {
     for (int i = 0; i < n; i++) {
         float *Li = a + (size_t)i * n;
@@ -94,6 +100,58 @@ static int cholesky_impl(float *a, int n, float *b, double *s)
         for (int k = 0; k < i; k++)
             a[(size_t)k * n + i] = Li[k];
     }
+    return 1;
+}
+
+/* Largest n for factor_by_columns: its n(n+1)/2 open sums stay on the stack (16.6 kB). */
+#define COLUMN_FACTOR_MAX_N 64
+
+/* Right-looking: at step k column k of L is finished (every L[i][k] needs only the pivot)
+ * and term k is subtracted from all the open sums of the trailing triangle. The row
+ * schedule still waits, within each row, for L[i][k] before term k+1 (a chain of double
+ * multiply, rounding and subtract per step, ~20 cycles); here the rows of a step are
+ * independent, which hides that latency (the PDM fits factor ~120 systems of 40 unknowns
+ * per frame). S holds the open sums of the lower triangle, packed by rows (row i at
+ * i(i+1)/2). Fails at the same pivot as factor_by_rows, which is the same value. */
+__attribute__((target_clones("fma", "default"))) static int
+factor_by_columns(float *a, int n, double *S)
+{
+    for (int i = 0; i < n; i++) {
+        double *Si = S + (size_t)i * (i + 1) / 2;
+        for (int j = 0; j <= i; j++)
+            Si[j] = a[(size_t)i * n + j];
+    }
+    for (int k = 0; k < n; k++) {
+        const double pivot = S[(size_t)k * (k + 1) / 2 + k];
+        if (pivot < FLT_EPSILON)
+            return 0;
+        const float lkk = (float)(1. / sqrt(pivot));
+        a[(size_t)k * n + k] = lkk;
+        float *col = a + (size_t)k * n; /* col[i] = L[i][k], i > k */
+        for (int i = k + 1; i < n; i++) {
+            const float lik = (float)(S[(size_t)i * (i + 1) / 2 + k] * lkk);
+            a[(size_t)i * n + k] = lik;
+            col[i] = lik;
+        }
+        for (int i = k + 1; i < n; i++) {
+            double *Si = S + (size_t)i * (i + 1) / 2;
+            const float lik = col[i];
+            for (int j = k + 1; j < i; j++) {
+                const float prod = lik * col[j];
+                Si[j] -= prod;
+            }
+            const double t = lik;
+            Si[i] -= t * t;
+        }
+    }
+    return 1;
+}
+
+/* The two substitutions with the factor of factor_by_rows/factor_by_columns, each sum
+ * advancing as soon as its term is known (s: n open sums). */
+__attribute__((target_clones("fma", "default"))) static void
+substitute(const float *a, int n, float *b, double *s)
+{
     /* forward: y[i] = (float)((b[i] − Σ_{k<i} (float)(L[i][k]·y[k]))·L[i][i]) */
     for (int i = 0; i < n; i++)
         s[i] = b[i];
@@ -118,17 +176,32 @@ static int cholesky_impl(float *a, int n, float *b, double *s)
             s[i] -= prod;
         }
     }
+}
+
+/* CholImpl for n >= 4. */
+static int cholesky_impl(float *a, int n, float *b)
+{
+    if (n <= COLUMN_FACTOR_MAX_N) {
+        double open[COLUMN_FACTOR_MAX_N * (COLUMN_FACTOR_MAX_N + 1) / 2];
+        if (!factor_by_columns(a, n, open))
+            return 0;
+        substitute(a, n, b, open);
+        return 1;
+    }
+    double sums[AU_CHOLESKY_MAX_N];
+    if (!factor_by_rows(a, n, sums))
+        return 0;
+    substitute(a, n, b, sums);
     return 1;
 }
 
 int au_cholesky_solve_f32(float *a, int n, float *b)
 {
-    double sums[AU_CHOLESKY_MAX_N];
     if (n == 0)
         return 1;
     int ok = n < 0 || n > AU_CHOLESKY_MAX_N ? 0
              : n <= 3                        ? solve_small(a, n, b)
-                                             : cholesky_impl(a, n, b, sums);
+                                             : cholesky_impl(a, n, b);
     if (!ok)
         for (int i = 0; i < n; i++)
             b[i] = 0.0f;

@@ -31,7 +31,7 @@
  * triangle holds the factor L with reciprocal diagonal and the strict upper triangle Lᵀ.
  * Returns 1 on success, 0 when the matrix is not positive definite (n >= 4) or singular
  * (n <= 3), or n < 0 or n > AU_CHOLESKY_MAX_N; b is then set to zero, as cv::solve zeroes
- * its output on failure. n == 0 succeeds and does nothing. No allocation (8 kB of stack);
+ * its output on failure. n == 0 succeeds and does nothing. No allocation (up to 17 kB of stack);
  * thread-safe. */
 int au_cholesky_solve_f32(float *a, int n, float *b);
 

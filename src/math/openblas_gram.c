@@ -1,6 +1,7 @@
 #include "math/openblas_gram.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* x86-64 with GCC or Clang: an AVX2/FMA kernel chosen at run time (as landmark/ccnf.c
@@ -12,6 +13,8 @@
 #endif
 
 #define MAXC AU_OPENBLAS_GRAM_MAX_COLS
+/* Column tiles of 8 (and row tiles of 8 or 4) of the AVX2 path. */
+#define TILES (MAXC / 8)
 
 /* ---- which elements the kernel sums with two accumulators -------------------------------
  * split[col·P + row] marks element (row, col) of the column-major P x P result C. */
@@ -184,15 +187,54 @@ pair_tile_avx2(const float *A, const float *Aw, int rows, int ld, int r0, int v,
 
 /* S (single chains) and P (even + odd) for the rows r < cols, in tiles; with sym only the
  * tiles on or right of the diagonal. */
+/* Whether any of the split flags of row r, columns c0..c0+w−1 (w <= 8) is 1 (*any1) or 0
+ * (*any0); the flags are 0/1 bytes, tested 8 at a time. */
+static void scan_flags(const unsigned char *split, int cols, int r, int c0, int w, int *any1,
+                       int *any0)
+{
+    uint64_t v = 0, ones = 0;
+    memcpy(&v, split + r * cols + c0, (size_t)w);
+    memcpy(&ones, "\1\1\1\1\1\1\1\1", (size_t)w);
+    *any1 |= v != 0;
+    *any0 |= v != ones;
+}
+
+/* Which tiles gram_tiles_avx2 must sum: need_single[(a/8)·TILES + b/8] and
+ * need_pair[(a/4)·TILES + b/8] for tile element (a, b) holding H(r, c) with (a, b) = (r, c),
+ * or (c, r) when sym and c < r. A tile whose elements all take the other pattern is never
+ * read. On the diagonal tiles of the sym case the elements below the diagonal are counted
+ * too (a tile summed needlessly changes no bits). */
+static void tile_needs(const unsigned char *split, int cols, int sym, unsigned char *need_single,
+                       unsigned char *need_pair)
+{
+    memset(need_single, 0, TILES * TILES);
+    memset(need_pair, 0, 2 * TILES * TILES);
+    for (int a0 = 0; a0 < cols; a0 += 4)
+        for (int b0 = sym ? a0 / 8 * 8 : 0; b0 < cols; b0 += 8) {
+            const int ha = cols - a0 < 4 ? cols - a0 : 4, wb = cols - b0 < 8 ? cols - b0 : 8;
+            int any1 = 0, any0 = 0;
+            for (int r = a0; r < a0 + ha; r++) /* H(r, c) for r in the tile's rows */
+                scan_flags(split, cols, r, b0, wb, &any1, &any0);
+            if (sym) /* H(c, r) with c in the tile's columns, mirrored into it */
+                for (int r = b0; r < b0 + wb; r++)
+                    scan_flags(split, cols, r, a0, ha, &any1, &any0);
+            need_pair[a0 / 4 * TILES + b0 / 8] |= (unsigned char)any1;
+            need_single[a0 / 8 * TILES + b0 / 8] |= (unsigned char)any0;
+        }
+}
+
 static void gram_tiles_avx2(const float *A, const float *Aw, int rows, int cols, int ld,
-                            int sym, float *S, float *P)
+                            int sym, const unsigned char *need_single,
+                            const unsigned char *need_pair, float *S, float *P)
 {
     const int nv = (cols + 7) / 8;
     for (int r0 = 0; r0 < cols; r0 += 8)
         for (int v = sym ? r0 / 8 : 0; v < nv; v++) {
-            single_tile_avx2(A, Aw, rows, ld, r0, v, S);
-            pair_tile_avx2(A, Aw, rows, ld, r0, v, P);
-            if (r0 + 4 < cols)
+            if (need_single[r0 / 8 * TILES + v])
+                single_tile_avx2(A, Aw, rows, ld, r0, v, S);
+            if (need_pair[r0 / 4 * TILES + v])
+                pair_tile_avx2(A, Aw, rows, ld, r0, v, P);
+            if (r0 + 4 < cols && need_pair[(r0 / 4 + 1) * TILES + v])
                 pair_tile_avx2(A, Aw, rows, ld, r0 + 4, v, P);
         }
 }
@@ -210,8 +252,13 @@ void au_openblas_gram_f32(const float *A, const float *Aw, int rows, int cols, i
      * A == Aw the chains of (r, c) and (c, r) coincide, so only c >= r is summed. */
 #ifdef AU_GRAM_X86
     if (ld >= (cols + 7) / 8 * 8 && cpu_has_avx2_fma()) {
+        /* Only the tiles holding an element that takes that pattern are summed (for the
+         * 40-column non-rigid Hessian most tiles are single chains only); the others are
+         * never read. */
+        unsigned char need_single[TILES * TILES], need_pair[2 * TILES * TILES];
+        tile_needs(split, cols, sym, need_single, need_pair);
         float S[MAXC * MAXC], P[MAXC * MAXC];
-        gram_tiles_avx2(A, Aw, rows, cols, ld, sym, S, P);
+        gram_tiles_avx2(A, Aw, rows, cols, ld, sym, need_single, need_pair, S, P);
         for (int r = 0; r < cols; r++)
             for (int c = 0; c < cols; c++) {
                 const int a = sym && c < r ? c : r, b = sym && c < r ? r : c;

@@ -52,7 +52,8 @@ static float dot_self_strided(const float *x, int n, int inc)
  * first (m & 12) rows go through the 4-row micro-kernel pass, which sums two products per
  * accumulator (t0 = a0·x0 + a2·x2, t1 = a1·x1 + a3·x3, then t0 + t1); the 16-row blocks
  * after them (sgemv_n_microk_haswell-4.c) chain all four fused multiply-adds from 0. */
-static float gemv_group_row(const float *a, int lda, const float *x, int incx, int two_acc)
+__attribute__((always_inline)) static inline float
+gemv_group_row(const float *a, int lda, const float *x, int incx, int two_acc)
 {
     const float a0 = a[0], a1 = a[lda], a2 = a[2 * (size_t)lda], a3 = a[3 * (size_t)lda];
     const float x0 = x[0], x1 = x[incx], x2 = x[2 * (size_t)incx], x3 = x[3 * (size_t)incx];
@@ -71,9 +72,10 @@ static float gemv_group_row(const float *a, int lda, const float *x, int incx, i
 /* y −= A·x as potf2_L calls sgemv_n (alpha = −1, x strided): rows below m rounded down to
  * 4 take each four-column group as one sum t (y = fma(t, −1, y), i.e. y − t) and each
  * remaining column as one product; the last m mod 4 rows are plain float dot products over
- * all columns (the driver's scalar tail), subtracted once. */
-static void gemv_minus(int m, int n, const float *a, int lda, const float *x, int incx,
-                       float *y)
+ * all columns (the driver's scalar tail), subtracted once. Always inlined so that
+ * potf2_lower's FMA clone compiles it (and its fmaf) for FMA. */
+__attribute__((always_inline)) static inline void
+gemv_minus(int m, int n, const float *a, int lda, const float *x, int incx, float *y)
 {
     const int m4 = m & ~3, n4 = n & ~3, two_acc_rows = m & 12;
     for (int r = 0; r < m4; r++) {
@@ -100,7 +102,10 @@ static void gemv_minus(int m, int n, const float *a, int lda, const float *x, in
 
 /* potf2_L.c: column by column, a_jj −= dot(row j), sqrt (in double, which rounds to the
  * same float as sqrtf), the column below −= L·row j, then times the float 1/a_jj. */
-static int potf2_lower(float *a, int lda, int n)
+/* The FMA clone turns the fmaf of gemv_group_row into an instruction (otherwise a libm
+ * call each); the bits are the same. */
+__attribute__((target_clones("fma", "default"))) static int potf2_lower(float *a, int lda,
+                                                                       int n)
 {
     for (int j = 0; j < n; j++) {
         float ajj = AT(a, lda, j, j) - dot_self_strided(&AT(a, lda, j, 0), j, lda);
@@ -328,6 +333,117 @@ static void potrs_lower(const float *a, int lda, int n, float *b, int ldb, int n
     forward_solve(a, lda, n, b, ldb, grouped, nrhs, 0, acc);
     backward_solve(a, lda, n, b, ldb, 0, grouped, 1, acc);
     backward_solve(a, lda, n, b, ldb, grouped, nrhs, 0, acc);
+}
+
+/* ---- spotrs with the identity right-hand side, on a row-major copy ------------------------
+ * The same sums as forward_solve/backward_solve, element for element and term for term, but
+ * with Y and X stored row by row (y[r·n + j] = element (r, j)) so that the loops over the
+ * right-hand sides j read contiguous memory and vectorise (the column-major loops read one
+ * float every n). With B = I, row r of Y = L⁻¹ is zero right of the diagonal, and the
+ * forward terms taking a zero y are skipped: every sum there starts at +0, a product with +0
+ * is ±0, and +0 + ±0 = +0, so the skipped terms never change a sum (nor does a row ever
+ * hold −0: b + acc and b − acc with b = +0 round an exact zero to +0). */
+
+/* L·Y = I, rows top to bottom (forward_solve with the identity, row-major Y). Columns below
+ * `grouped` take the fused (assembly) pattern, the others the edge code's. */
+__attribute__((target_clones("fma", "default"))) static void
+forward_identity(const float *a, int lda, int n, int grouped, float *y, float *acc)
+{
+    for (int r = 0; r < n; r++) {
+        const int ts = forward_tile_start(n, r);
+        float *yr = y + (size_t)r * n;
+        for (int j = 0; j < n; j++)
+            yr[j] = j == r ? 1.0f : 0.0f;
+        for (int j = 0; j <= r; j++)
+            acc[j] = 0.0f;
+        for (int p = 0; p < ts; p++) { /* y[p][j] = 0 for j > p */
+            const float l = AT(a, lda, r, p), nl = -l;
+            const float *yp = y + (size_t)p * n;
+            const int fe = p < grouped ? p + 1 : grouped;
+            for (int j = 0; j < fe; j++)
+                acc[j] = fmaf(nl, yp[j], acc[j]);
+            for (int j = grouped; j <= p; j++)
+                acc[j] = fmaf(l, yp[j], acc[j]);
+        }
+        const int re = r < grouped ? r + 1 : grouped;
+        for (int j = 0; j < re; j++)
+            yr[j] = yr[j] + acc[j];
+        for (int j = grouped; j <= r; j++)
+            yr[j] = yr[j] - acc[j];
+        for (int i = ts; i < r; i++) {
+            const float l = AT(a, lda, r, i), nl = -l;
+            const float *yi = y + (size_t)i * n;
+            const int ie = i < grouped ? i + 1 : grouped;
+            for (int j = 0; j < ie; j++)
+                yr[j] = fmaf(nl, yi[j], yr[j]);
+            for (int j = grouped; j <= i; j++)
+                yr[j] = sub_product(yr[j], yi[j], l);
+        }
+        const float inv = 1.0f / AT(a, lda, r, r);
+        for (int j = 0; j <= r; j++)
+            yr[j] *= inv;
+    }
+}
+
+/* Lᵀ·X = Y in place, rows bottom to top (backward_solve, row-major). The rows below the
+ * tile are summed from the bottom up in the fused columns and from the tile end down in the
+ * edge columns, as there. */
+__attribute__((target_clones("fma", "default"))) static void
+backward_rows(const float *a, int lda, int n, int grouped, float *x, float *acc)
+{
+    for (int r = n - 1; r >= 0; r--) {
+        const int te = backward_tile_end(n, r);
+        float *xr = x + (size_t)r * n;
+        for (int j = 0; j < n; j++)
+            acc[j] = 0.0f;
+        for (int p = n - 1; p >= te; p--) {
+            const float nl = -AT(a, lda, p, r);
+            const float *xp = x + (size_t)p * n;
+            for (int j = 0; j < grouped; j++)
+                acc[j] = fmaf(nl, xp[j], acc[j]);
+        }
+        for (int p = te; p < n; p++) {
+            const float l = AT(a, lda, p, r);
+            const float *xp = x + (size_t)p * n;
+            for (int j = grouped; j < n; j++)
+                acc[j] = fmaf(l, xp[j], acc[j]);
+        }
+        for (int j = 0; j < grouped; j++)
+            xr[j] = xr[j] + acc[j];
+        for (int j = grouped; j < n; j++)
+            xr[j] = xr[j] - acc[j];
+        for (int i = te - 1; i > r; i--) {
+            const float l = AT(a, lda, i, r), nl = -l;
+            const float *xi = x + (size_t)i * n;
+            for (int j = 0; j < grouped; j++)
+                xr[j] = fmaf(nl, xi[j], xr[j]);
+            for (int j = grouped; j < n; j++)
+                xr[j] = sub_product(xr[j], xi[j], l);
+        }
+        const float inv = 1.0f / AT(a, lda, r, r);
+        for (int j = 0; j < n; j++)
+            xr[j] *= inv;
+    }
+}
+
+int au_openblas_sposv_identity_f32(int n, float *a, int lda, float *b, int ldb, float *work)
+{
+    if (n < 0 || n > AU_OPENBLAS_SPOSV_MAX_N || lda < (n > 1 ? n : 1) ||
+        ldb < (n > 1 ? n : 1) || (n > 0 && (!a || !b || !work)))
+        return -1;
+    if (n == 0)
+        return 0;
+    float scratch[AU_OPENBLAS_SPOSV_MAX_N];
+    const int info = potrf_lower(a, lda, n, scratch);
+    if (info)
+        return info;
+    const int grouped = n - n % RHS_GROUP;
+    forward_identity(a, lda, n, grouped, work, scratch);
+    backward_rows(a, lda, n, grouped, work, scratch);
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++)
+            AT(b, ldb, i, j) = work[(size_t)i * n + j];
+    return 0;
 }
 
 int au_openblas_sposv_lower_f32(int n, int nrhs, float *a, int lda, float *b, int ldb)

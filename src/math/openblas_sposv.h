@@ -39,4 +39,13 @@
  * Allocates nothing (4 kB of stack); thread-safe. */
 int au_openblas_sposv_lower_f32(int n, int nrhs, float *a, int lda, float *b, int ldb);
 
+/* The same call with B = I (nrhs = n), the inverse of A: the same bits as
+ * au_openblas_sposv_lower_f32 with an identity b, computed about 3x faster (contiguous
+ * inner loops, and the zeros of L⁻¹ skipped where skipping provably changes no sum). b
+ * (n x n, leading dimension ldb >= n) need not be initialised; it receives X column-major.
+ *   work: n·n floats of scratch, overwritten.
+ * Return values as au_openblas_sposv_lower_f32 (on failure b is not written). Allocates
+ * nothing; thread-safe. */
+int au_openblas_sposv_identity_f32(int n, float *a, int lda, float *b, int ldb, float *work);
+
 #endif

@@ -6,6 +6,13 @@
 #include <limits.h>
 #include <math.h>
 
+/* x86-64 with GCC or Clang: an AVX2 path for the float warp, chosen at run time. Define
+ * AU_WARP_NO_SIMD to build only the portable code. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(AU_WARP_NO_SIMD)
+#define AU_WARP_X86 1
+#include <immintrin.h>
+#endif
+
 /* imgwarp.cpp WarpAffineInvoker: AB_BITS = MAX(10, INTER_BITS), INTER_BITS = 5 (imgproc.hpp),
  * round_delta = AB_SCALE / INTER_TAB_SIZE / 2 for INTER_LINEAR. */
 enum {
@@ -273,6 +280,56 @@ void au_warp_affine_u8c3(const uint8_t *src, int sw, int sh, size_t sstride, con
     }
 }
 
+#ifdef AU_WARP_X86
+/* Eight output pixels of one row, d[0..7], with AVX2 when all eight are inliers (their
+ * four neighbours inside the image); returns 0, writing nothing, otherwise. The integer
+ * steps are source_position's (wrapping adds, arithmetic shifts, the short clamp), the
+ * neighbours are gathered, and the weights and the sum are sample_f32's float operations
+ * in its order, each product rounded before its addition (no fused multiply-add), so the
+ * bits are the scalar ones. The caller guarantees that sh·sstride fits an int32 index. */
+__attribute__((target("avx2"))) static int
+sample8_f32_avx2(const float *src, int sw, int sh, int sstride, int32_t X0, int32_t Y0,
+                 const int32_t *adelta, const int32_t *bdelta, float *d)
+{
+    const __m256i X = _mm256_srai_epi32(
+        _mm256_add_epi32(_mm256_set1_epi32(X0), _mm256_loadu_si256((const __m256i *)adelta)),
+        AB_BITS - INTER_BITS);
+    const __m256i Y = _mm256_srai_epi32(
+        _mm256_add_epi32(_mm256_set1_epi32(Y0), _mm256_loadu_si256((const __m256i *)bdelta)),
+        AB_BITS - INTER_BITS);
+    const __m256i lo = _mm256_set1_epi32(SHRT_MIN), hi = _mm256_set1_epi32(SHRT_MAX);
+    const __m256i sx = _mm256_min_epi32(_mm256_max_epi32(_mm256_srai_epi32(X, INTER_BITS), lo), hi);
+    const __m256i sy = _mm256_min_epi32(_mm256_max_epi32(_mm256_srai_epi32(Y, INTER_BITS), lo), hi);
+    /* (unsigned)sx < sw − 1 and (unsigned)sy < sh − 1, i.e. 0 <= s < size − 1 */
+    const __m256i minus1 = _mm256_set1_epi32(-1);
+    const __m256i in = _mm256_and_si256(
+        _mm256_and_si256(_mm256_cmpgt_epi32(sx, minus1),
+                         _mm256_cmpgt_epi32(_mm256_set1_epi32(sw - 1), sx)),
+        _mm256_and_si256(_mm256_cmpgt_epi32(sy, minus1),
+                         _mm256_cmpgt_epi32(_mm256_set1_epi32(sh - 1), sy)));
+    if (_mm256_movemask_epi8(in) != -1)
+        return 0;
+    const __m256i idx =
+        _mm256_add_epi32(_mm256_mullo_epi32(sy, _mm256_set1_epi32(sstride)), sx);
+    const __m256i idx2 = _mm256_add_epi32(idx, _mm256_set1_epi32(sstride));
+    const __m256 v0 = _mm256_i32gather_ps(src, idx, 4);
+    const __m256 v1 = _mm256_i32gather_ps(src + 1, idx, 4);
+    const __m256 v2 = _mm256_i32gather_ps(src, idx2, 4);
+    const __m256 v3 = _mm256_i32gather_ps(src + 1, idx2, 4);
+    const __m256i frac = _mm256_set1_epi32(INTER_TAB_SIZE - 1);
+    const __m256 scale = _mm256_set1_ps(1.f / INTER_TAB_SIZE), one = _mm256_set1_ps(1.f);
+    const __m256 ax = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(X, frac)), scale);
+    const __m256 ay = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(Y, frac)), scale);
+    const __m256 tx0 = _mm256_sub_ps(one, ax), ty0 = _mm256_sub_ps(one, ay);
+    __m256 sum = _mm256_mul_ps(v0, _mm256_mul_ps(ty0, tx0));
+    sum = _mm256_add_ps(sum, _mm256_mul_ps(v1, _mm256_mul_ps(ty0, ax)));
+    sum = _mm256_add_ps(sum, _mm256_mul_ps(v2, _mm256_mul_ps(ay, tx0)));
+    sum = _mm256_add_ps(sum, _mm256_mul_ps(v3, _mm256_mul_ps(ay, ax)));
+    _mm256_storeu_ps(d, sum);
+    return 1;
+}
+#endif
+
 void au_warp_affine_f32c1(const float *src, int sw, int sh, size_t sstride, const float m[6],
                           int inverse_map, float *dst, int dw, int dh, size_t dstride)
 {
@@ -280,6 +337,11 @@ void au_warp_affine_f32c1(const float *src, int sw, int sh, size_t sstride, cons
         return;
     double M[6];
     inverse_matrix(m, inverse_map, M);
+    int vector = 0;
+#ifdef AU_WARP_X86
+    /* gather indices are int32: sy·sstride + sx + sstride + 1 must fit */
+    vector = __builtin_cpu_supports("avx2") && sstride <= (size_t)INT32_MAX / ((size_t)sh + 1);
+#endif
     int32_t adelta[COL_BLOCK], bdelta[COL_BLOCK];
     for (int bx = 0; bx < dw; bx += COL_BLOCK) {
         int bw = dw - bx < COL_BLOCK ? dw - bx : COL_BLOCK;
@@ -288,9 +350,20 @@ void au_warp_affine_f32c1(const float *src, int sw, int sh, size_t sstride, cons
             int32_t X0, Y0;
             row_origin(M, y, &X0, &Y0);
             float *d = dst + (size_t)y * dstride + bx;
-            for (int i = 0; i < bw; i++)
+            for (int i = 0; i < bw;) {
+#ifdef AU_WARP_X86
+                if (vector && i + 8 <= bw &&
+                    sample8_f32_avx2(src, sw, sh, (int)sstride, X0, Y0, adelta + i,
+                                     bdelta + i, d + i)) {
+                    i += 8;
+                    continue;
+                }
+#endif
                 d[i] = sample_f32(src, sw, sh, sstride,
                                   source_position(X0, Y0, adelta[i], bdelta[i]));
+                i++;
+            }
         }
     }
+    (void)vector;
 }

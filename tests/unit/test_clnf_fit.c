@@ -172,6 +172,34 @@ static void test_mean_shift(void)
     }
     CHECK(same);
     au_clnf_kde_free(&k);
+
+    /* the 8-landmark version (AVX path: eight cells transposed at a time, then the odd
+     * cells of a 9x9 or 11x11 map one by one), for any count */
+    for (int ws = 9; ws <= 11; ws += 2) {
+        CHECK(au_clnf_kde_build(&k, ws, (float)(-0.5 / (1.5f * 1.5f)), &err) == AUFACE_OK);
+        float maps8[8][121];
+        for (int l = 0; l < 8; l++)
+            for (int q = 0; q < ws * ws; q++)
+                maps8[l][q] = (float)rng_uniform();
+        const float *resp8[8];
+        float dx8[8], dy8[8];
+        for (int l = 0; l < 8; l++) {
+            resp8[l] = maps8[l];
+            dx8[l] = (float)rng_uniform() * (float)(ws + 2) - 1.0f;
+            dy8[l] = (float)rng_uniform() * (float)(ws + 2) - 1.0f;
+        }
+        int same8 = 1;
+        for (int count = 1; count <= 8; count++) {
+            float bx[8], by[8];
+            au_clnf_mean_shift8(&k, resp8, dx8, dy8, count, bx, by);
+            for (int l = 0; l < count; l++) {
+                au_clnf_mean_shift(&k, resp8[l], dx8[l], dy8[l], &msx, &msy);
+                same8 &= msx == bx[l] && msy == by[l];
+            }
+        }
+        CHECK(same8);
+        au_clnf_kde_free(&k);
+    }
 }
 
 static void test_likelihood(void)

@@ -239,11 +239,65 @@ static void test_sizes_solve(void)
     printf("  sizes 1..200: max |AX−B| %.1e\n", worst);
 }
 
+/* The identity-right-hand-side inverse gives exactly the bits of the general call with
+ * B = I (solution and factor), for sizes with every tile pattern (edge columns 1–3, 8-row
+ * tiles with 1-, 2- and 4-row remainders, one and two blocking levels), written into a b
+ * with a larger leading dimension whose padding stays untouched. */
+static void test_identity_matches_general(void)
+{
+    static const int sizes[] = {1,  2,  3,  4,  5,  6,  7,  9,  12,  15,  17,  31,  32, 33,
+                                49, 64, 81, 99, 100, 101, 121, 122, 123, 144, 169, 225};
+    int mismatches = 0;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        const int n = sizes[s], ldb = n + 5;
+        float *a = malloc((size_t)n * n * sizeof *a), *a2 = malloc((size_t)n * n * sizeof *a2);
+        float *m = malloc((size_t)n * n * sizeof *m), *work = malloc((size_t)n * n * sizeof *work);
+        float *b = calloc((size_t)n * n, sizeof *b), *b2 = malloc((size_t)ldb * n * sizeof *b2);
+        make_spd(3000u + (uint32_t)n, n, a, m);
+        memcpy(a2, a, (size_t)n * n * sizeof *a);
+        for (int i = 0; i < n; i++)
+            b[i + (size_t)i * n] = 1.0f;
+        for (size_t i = 0; i < (size_t)ldb * n; i++)
+            b2[i] = 7.0f;
+        CHECK(au_openblas_sposv_lower_f32(n, n, a, n, b, n) == 0);
+        CHECK(au_openblas_sposv_identity_f32(n, a2, n, b2, ldb, work) == 0);
+        int same = memcmp(a, a2, (size_t)n * n * sizeof *a) == 0;
+        for (int j = 0; j < n; j++) {
+            same &= memcmp(b + (size_t)j * n, b2 + (size_t)j * ldb, (size_t)n * sizeof *b) == 0;
+            for (int i = n; i < ldb; i++)
+                same &= b2[(size_t)j * ldb + i] == 7.0f;
+        }
+        CHECK(same);
+        mismatches += !same;
+        free(a);
+        free(a2);
+        free(m);
+        free(work);
+        free(b);
+        free(b2);
+    }
+    /* Failures: the same info, b untouched; bad arguments −1. */
+    const int n = 40;
+    float a[40 * 40], m[40 * 40], b[40 * 40], work[40 * 40];
+    make_spd(5u, n, a, m);
+    a[17 + 17 * n] = -1000.0f;
+    for (int i = 0; i < n * n; i++)
+        b[i] = 3.0f;
+    CHECK(au_openblas_sposv_identity_f32(n, a, n, b, n, work) == 18);
+    CHECK(b[0] == 3.0f && b[n * n - 1] == 3.0f);
+    CHECK(au_openblas_sposv_identity_f32(n, a, n, b, n, NULL) == -1);
+    CHECK(au_openblas_sposv_identity_f32(n, a, n, b, n - 1, work) == -1);
+    CHECK(au_openblas_sposv_identity_f32(0, NULL, 1, NULL, 1, NULL) == 0);
+    printf("  identity inverse vs general sposv: %d of %zu sizes differ\n", mismatches,
+           sizeof sizes / sizeof sizes[0]);
+}
+
 int main(void)
 {
     test_known_answers();
     test_upper_triangle_ignored();
     test_failures();
     test_sizes_solve();
+    test_identity_matches_general();
     return check_report("test_openblas_sposv");
 }
