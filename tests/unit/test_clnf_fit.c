@@ -67,6 +67,25 @@ static void test_gray(void)
     au_bgr_to_gray_opencv(two, 2, 2, 8, out, 4);
     CHECK(out[0] == 255 && out[1] == 0 && out[4] == 150 && out[5] == 29);
     CHECK(out[2] == 7 && out[3] == 7 && out[6] == 7); /* padding untouched */
+
+    /* the vectorised loop against the formula, pixel by pixel, on widths around the vector
+     * sizes, over a spread of byte values in every channel */
+    enum { W = 67, H = 3 };
+    uint8_t img[H * (W * 3 + 5)], res[H * (W + 2)];
+    for (size_t i = 0; i < sizeof img; i++)
+        img[i] = (uint8_t)(i * 97 + i / 7);
+    memset(res, 0, sizeof res);
+    int wrong = 0;
+    for (int width = 1; width <= W; width++) {
+        au_bgr_to_gray_opencv(img, width, H, W * 3 + 5, res, W + 2);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < width; x++) {
+                const uint8_t *p = img + (size_t)y * (W * 3 + 5) + 3 * x;
+                int want = (3735 * p[0] + 19235 * p[1] + 9798 * p[2] + 16384) >> 15;
+                wrong += res[(size_t)y * (W + 2) + x] != want;
+            }
+    }
+    CHECK(wrong == 0);
 }
 
 /* ---- KDE table, mean shift, likelihood ------------------------------------------------- */
