@@ -7,6 +7,8 @@
 
 #include <jpeglib.h>
 
+#include "common/grow.h"
+
 /* libjpeg reports fatal errors through error_exit, which must not return: jump back to
  * the decoding call with the library's message. */
 typedef struct jpeg_failure {
@@ -46,18 +48,6 @@ static void cmyk_row_to_bgr(const uint8_t *cmyk, int w, uint8_t *bgr)
         bgr[1] = (uint8_t)m;
         bgr[0] = (uint8_t)y;
     }
-}
-
-static int grow(uint8_t **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return 1;
-    uint8_t *p = realloc(*buf, need);
-    if (!p)
-        return 0;
-    *buf = p;
-    *cap = need;
-    return 1;
 }
 
 /* Reads the scanlines into out (BGR rows); `row` is a CMYK row buffer when cmyk. */
@@ -106,7 +96,7 @@ auface_status au_jpeg_decode_bgr(const uint8_t *bytes, size_t len, const char *n
     cinfo.out_color_components = cmyk ? 4 : 3;
     jpeg_start_decompress(&cinfo);
     const size_t width = cinfo.output_width, height = cinfo.output_height;
-    if (!grow(bgr, bgr_cap, width * height * 3) ||
+    if (!au_grow_bytes(bgr, bgr_cap, width * height * 3) ||
         (cmyk && !(cmyk_row = malloc(width * 4)))) {
         jpeg_destroy_decompress(&cinfo);
         return au_fail(err, AUFACE_ERR_NOMEM, "%s: out of memory (%zux%zu image)", name, width,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/c_locale.h"
+#include "common/grow.h"
 #include "landmark/clnf_gray.h"
 
 typedef struct prefetch_slot {
@@ -29,18 +30,6 @@ struct au_frame_prefetch {
     pthread_t thread;
 };
 
-static int grow(uint8_t **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return 1;
-    uint8_t *grown = realloc(*buf, need);
-    if (!grown)
-        return 0;
-    *buf = grown;
-    *cap = need;
-    return 1;
-}
-
 /* The next frame of the source into `s`: its outcome, and with a frame its packed copy and
  * grey image. */
 static void decode_into(au_frame_prefetch *pf, prefetch_slot *s)
@@ -51,8 +40,8 @@ static void decode_into(au_frame_prefetch *pf, prefetch_slot *s)
     if (s->outcome <= 0)
         return;
     const size_t row = (size_t)f.width * 3, pixels = (size_t)f.width * (size_t)f.height;
-    if (!grow(&s->bgr, &s->bgr_cap, row * (size_t)f.height) ||
-        (pf->with_gray && !grow(&s->gray, &s->gray_cap, pixels))) {
+    if (!au_grow_bytes(&s->bgr, &s->bgr_cap, row * (size_t)f.height) ||
+        (pf->with_gray && !au_grow_bytes(&s->gray, &s->gray_cap, pixels))) {
         au_fail(&s->err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f.width,
                 f.height);
         s->outcome = -1;

@@ -12,6 +12,7 @@
 
 #include "au/analyser.h"
 #include "common/c_locale.h"
+#include "common/grow.h"
 #include "io/atomic_file.h"
 #include "io/bmp_file.h"
 #include "io/csv_openface.h"
@@ -211,15 +212,9 @@ static auface_status clnf_landmarks(job_state *js, au_frame_input *in, const uin
 static int copy_pixels(const au_frame *f, uint8_t **pixels, size_t *capacity, au_err *err)
 {
     size_t row = (size_t)f->width * 3, need = row * (size_t)f->height;
-    if (need > *capacity) {
-        uint8_t *grown = realloc(*pixels, need);
-        if (!grown) {
-            au_fail(err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f->width,
-                    f->height);
-            return -1;
-        }
-        *pixels = grown;
-        *capacity = need;
+    if (!au_grow_bytes(pixels, capacity, need)) {
+        au_fail(err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f->width, f->height);
+        return -1;
     }
     for (int y = 0; y < f->height; y++)
         memcpy(*pixels + (size_t)y * row, f->bgr + (size_t)y * f->stride, row);
