@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/grow.h"
 #include "io/source_backends.h"
 
 struct au_source {
@@ -81,6 +82,16 @@ long au_source_frame_count(const au_source *src)
 au_source_type au_source_kind(const au_source *src)
 {
     return src->kind;
+}
+
+int au_frame_copy_packed(const au_frame *f, uint8_t **buf, size_t *cap)
+{
+    const size_t row = (size_t)f->width * 3;
+    if (!au_grow_bytes(buf, cap, row * (size_t)f->height))
+        return 0;
+    for (int y = 0; y < f->height; y++)
+        memcpy(*buf + (size_t)y * row, f->bgr + (size_t)y * f->stride, row);
+    return 1;
 }
 
 long au_source_corrupt_frames(const au_source *src)

@@ -115,6 +115,11 @@ int au_source_decode_threads(int requested);
  * negative value, further calls return the same. */
 int au_source_next(au_source *src, au_frame *frame, au_err *err);
 
+/* Copies the pixels of `f` into *buf, rows packed (stride 3·width), growing *buf (malloc'd,
+ * *cap bytes) when needed: for keeping a frame past the next au_source_next. Returns 1, or 0
+ * when out of memory. */
+int au_frame_copy_packed(const au_frame *f, uint8_t **buf, size_t *cap);
+
 /* Frames per second as OpenFace uses it: the video's rate, 30 when a video's rate is
  * unknown, 0 for images and image folders. */
 double au_source_fps(const au_source *src);

@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "common/c_locale.h"
 #include "common/grow.h"
@@ -40,15 +39,13 @@ static void decode_into(au_frame_prefetch *pf, prefetch_slot *s)
     if (s->outcome <= 0)
         return;
     const size_t row = (size_t)f.width * 3, pixels = (size_t)f.width * (size_t)f.height;
-    if (!au_grow_bytes(&s->bgr, &s->bgr_cap, row * (size_t)f.height) ||
+    if (!au_frame_copy_packed(&f, &s->bgr, &s->bgr_cap) ||
         (pf->with_gray && !au_grow_bytes(&s->gray, &s->gray_cap, pixels))) {
         au_fail(&s->err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f.width,
                 f.height);
         s->outcome = -1;
         return;
     }
-    for (int y = 0; y < f.height; y++)
-        memcpy(s->bgr + (size_t)y * row, f.bgr + (size_t)y * f.stride, row);
     s->out.frame = f;
     s->out.frame.bgr = s->bgr;
     s->out.frame.stride = row;

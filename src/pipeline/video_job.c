@@ -12,7 +12,6 @@
 
 #include "au/analyser.h"
 #include "common/c_locale.h"
-#include "common/grow.h"
 #include "io/atomic_file.h"
 #include "io/bmp_file.h"
 #include "io/csv_openface.h"
@@ -209,18 +208,6 @@ static auface_status clnf_landmarks(job_state *js, au_frame_input *in, const uin
     return AUFACE_OK;
 }
 
-static int copy_pixels(const au_frame *f, uint8_t **pixels, size_t *capacity, au_err *err)
-{
-    size_t row = (size_t)f->width * 3, need = row * (size_t)f->height;
-    if (!au_grow_bytes(pixels, capacity, need)) {
-        au_fail(err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f->width, f->height);
-        return -1;
-    }
-    for (int y = 0; y < f->height; y++)
-        memcpy(*pixels + (size_t)y * row, f->bgr + (size_t)y * f->stride, row);
-    return 1;
-}
-
 /* The next frame of the input (from the prefetch thread when there is one) and, when that
  * made it, its grey image. */
 static int next_frame(job_state *js, au_frame *f, const uint8_t **gray, au_err *err)
@@ -254,8 +241,10 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
         return r;
     if (js->prefetch)
         au_frame_prefetch_take_pixels(js->prefetch, pixels, capacity);
-    else if (copy_pixels(&f, pixels, capacity, err) < 0)
+    else if (!au_frame_copy_packed(&f, pixels, capacity)) {
+        au_fail(err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f.width, f.height);
         return -1;
+    }
     memset(in, 0, sizeof *in);
     in->bgr = *pixels;
     in->width = f.width;
