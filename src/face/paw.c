@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,11 +217,41 @@ static void triangle_geometry(const au_triangulation *t, const float *pts2n, int
     g->max_y = max3(g->v[1], g->v[3], g->v[5]);
 }
 
+/* The cached triangles are tracked in bit sets, one bit per triangle in file order. */
+#define PAW_WORDS (PAW_CACHED_TRIANGLES / 64)
+/* Columns whose candidate sets are built at once (the stack holds this many sets). */
+#define PAW_BLOCK_COLUMNS 256
+
+static int in_triangle(const tri_geom *g, float x0, float y0)
+{
+    return point_in_triangle(x0, y0, g->v[0], g->v[1], g->v[2], g->v[3], g->v[4], g->v[5]);
+}
+
+static int outside_box(const tri_geom *g, float x0, float y0)
+{
+    return g->max_x < x0 || g->min_x > x0 || g->max_y < y0 || g->min_y > y0;
+}
+
+/* The integer columns lo..hi (clipped to 0..w−1; empty when lo > hi) whose x passes the
+ * bounding-box test, i.e. min_x ≤ x ≤ max_x, as the float comparison decides it for x
+ * exact in float. A NaN coordinate empties the range: such a triangle passes the box test
+ * but never pointInTriangle (a NaN product is not ≥ 0), so it is never found. */
+static void box_columns(const tri_geom *g, int w, int *lo, int *hi)
+{
+    *lo = 1;
+    *hi = 0;
+    if (g->min_x != g->min_x || g->max_x != g->max_x || g->max_x < 0.f ||
+        g->min_x > (float)(w - 1))
+        return;
+    *lo = g->min_x <= 0.f ? 0 : (int)ceilf(g->min_x);
+    *hi = g->max_x >= (float)(w - 1) ? w - 1 : (int)floorf(g->max_x);
+}
+
 typedef struct tri_set {
     const au_triangulation *t;
     const float *pts2n;
     int n;
-    int cached; /* triangles 0..cached-1 are in cache */
+    int cached; /* triangles 0..cached−1 have their geometry in `cache` */
     const tri_geom *cache;
 } tri_set;
 
@@ -233,33 +264,38 @@ static const tri_geom *get_triangle(const tri_set *s, int i, tri_geom *tmp)
     return tmp;
 }
 
-static int in_triangle(const tri_geom *g, float x0, float y0)
+/* Sets, for each column x0..x0+ncols−1, the bits of the cached triangles of `row` (those
+ * whose box contains the row) whose box also contains the column. */
+static void column_candidates(const int *row, int n_row, const int *lo, const int *hi, int x0,
+                              int ncols, uint64_t sets[][PAW_WORDS])
 {
-    return point_in_triangle(x0, y0, g->v[0], g->v[1], g->v[2], g->v[3], g->v[4], g->v[5]);
-}
-
-static int outside_box(const tri_geom *g, float x0, float y0)
-{
-    return g->max_x < x0 || g->min_x > x0 || g->max_y < y0 || g->min_y > y0;
+    memset(sets, 0, (size_t)ncols * sizeof sets[0]);
+    for (int k = 0; k < n_row; k++) {
+        const int i = row[k];
+        const int from = lo[i] > x0 ? lo[i] : x0;
+        const int to = hi[i] < x0 + ncols - 1 ? hi[i] : x0 + ncols - 1;
+        for (int x = from; x <= to; x++)
+            sets[x - x0][i / 64] |= (uint64_t)1 << (i % 64);
+    }
 }
 
 /* PAW::findTriangle(point, control_points, guess): the guessed triangle first (no bounding
  * box test), then all triangles in order, skipping those whose bounding box excludes the
- * point; returns the first that contains it, or -1.
- * `rows` lists, in increasing order, the cached triangles whose y-range contains the row
- * of the point: the others would fail the bounding-box test anyway, so scanning only them
- * (then the uncached ones, which all have larger indices) gives the same answer. */
-static int find_triangle(const tri_set *s, const int *rows, int n_rows, float x0, float y0,
+ * point; returns the first that contains it, or −1. `set` holds the cached triangles whose
+ * box contains the point, so visiting its bits in increasing order (then the uncached
+ * triangles, which all have larger indices) gives the same answer as the scan. */
+static int find_triangle(const tri_set *s, const uint64_t set[PAW_WORDS], float x0, float y0,
                          int guess)
 {
     tri_geom tmp;
     if (guess != -1 && in_triangle(get_triangle(s, guess, &tmp), x0, y0))
         return guess;
-    for (int k = 0; k < n_rows; k++) {
-        const tri_geom *g = &s->cache[rows[k]];
-        if (!outside_box(g, x0, y0) && in_triangle(g, x0, y0))
-            return rows[k];
-    }
+    for (int word = 0; word < PAW_WORDS; word++)
+        for (uint64_t bits = set[word]; bits; bits &= bits - 1) {
+            const int i = 64 * word + __builtin_ctzll(bits);
+            if (in_triangle(&s->cache[i], x0, y0))
+                return i;
+        }
     for (int i = s->cached; i < s->t->count; i++) {
         triangle_geometry(s->t, s->pts2n, s->n, i, &tmp);
         if (!outside_box(&tmp, x0, y0) && in_triangle(&tmp, x0, y0))
@@ -277,24 +313,31 @@ void au_paw_mask(const au_triangulation *t, const float *pts2n, int n, int w, in
     if (!t || t->count <= 0 || !pts2n)
         return;
     tri_geom cache[PAW_CACHED_TRIANGLES];
-    int rows[PAW_CACHED_TRIANGLES];
+    int lo[PAW_CACHED_TRIANGLES], hi[PAW_CACHED_TRIANGLES], row[PAW_CACHED_TRIANGLES];
+    uint64_t sets[PAW_BLOCK_COLUMNS][PAW_WORDS];
     tri_set s = {t, pts2n, n, t->count < PAW_CACHED_TRIANGLES ? t->count : PAW_CACHED_TRIANGLES,
                  cache};
-    for (int i = 0; i < s.cached; i++)
+    for (int i = 0; i < s.cached; i++) {
         triangle_geometry(t, pts2n, n, i, &cache[i]);
+        box_columns(&cache[i], w, &lo[i], &hi[i]);
+    }
     /* PAW second constructor: curr_tri carries over from pixel to pixel (and row to row);
      * the sample point is (x + min_x, y + min_y) with min_x = min_y = 0. */
     int curr_tri = -1;
     for (int y = 0; y < h; y++) {
-        float y0 = (float)y;
-        int n_rows = 0;
+        const float y0 = (float)y;
+        int n_row = 0;
         for (int i = 0; i < s.cached; i++)
-            if (!(cache[i].max_y < y0 || cache[i].min_y > y0))
-                rows[n_rows++] = i;
-        for (int x = 0; x < w; x++) {
-            curr_tri = find_triangle(&s, rows, n_rows, (float)x, y0, curr_tri);
-            if (curr_tri != -1)
-                mask[(size_t)y * (size_t)w + (size_t)x] = 1;
+            if (!(cache[i].max_y < y0 || cache[i].min_y > y0) && lo[i] <= hi[i])
+                row[n_row++] = i;
+        for (int x0 = 0; x0 < w; x0 += PAW_BLOCK_COLUMNS) {
+            const int ncols = w - x0 < PAW_BLOCK_COLUMNS ? w - x0 : PAW_BLOCK_COLUMNS;
+            column_candidates(row, n_row, lo, hi, x0, ncols, sets);
+            for (int x = x0; x < x0 + ncols; x++) {
+                curr_tri = find_triangle(&s, sets[x - x0], (float)x, y0, curr_tri);
+                if (curr_tri != -1)
+                    mask[(size_t)y * (size_t)w + (size_t)x] = 1;
+            }
         }
     }
 }

@@ -241,20 +241,29 @@ static void reference_mask(const au_triangulation *t, const float *pts, int n, i
         }
 }
 
-static void test_mask_against_reference(void)
+/* Random meshes on a w×h image, checked against the literal port: integer and half-pixel
+ * vertices (edges and vertices hit exactly), more triangles than the library caches, a
+ * degenerate triangle, and with `odd_values` NaN and infinite coordinates. */
+static void check_random_meshes(int w, int h, int trials, int odd_values, uint32_t seed)
 {
-    enum { W = 112, H = 112, NP = 40, NT = 300 };
-    static uint8_t mine[W * H], ref[W * H];
+    enum { NP = 40, NT = 300 };
+    static uint8_t mine[640 * 160], ref[640 * 160];
     static int tri[3 * NT];
     float pts[2 * NP];
-    uint32_t r = 12345u;
+    uint32_t r = seed;
     int all_equal = 1, nonempty = 0;
-    for (int trial = 0; trial < 20; trial++) {
+    for (int trial = 0; trial < trials; trial++) {
         for (int i = 0; i < 2 * NP; i++) {
             r = r * 1664525u + 1013904223u;
-            /* Integers and halves sometimes, to hit edges and vertices exactly. */
-            float v = (float)((r >> 8) % 2600) / 20.f - 10.f;
+            const float extent = (float)(i < NP ? w : h) + 20.f;
+            float v = (float)((r >> 8) % 4096) / 4096.f * extent - 10.f;
             pts[i] = (trial % 3 == 0) ? floorf(v * 2) / 2 : v;
+        }
+        if (odd_values) {
+            pts[3] = NAN;           /* an x */
+            pts[NP + 7] = NAN;      /* a y */
+            pts[11] = INFINITY;
+            pts[NP + 13] = -INFINITY;
         }
         int nt = trial % 2 ? NT : 111; /* beyond and within the library's cached count */
         for (int i = 0; i < 3 * nt; i++) {
@@ -264,14 +273,22 @@ static void test_mask_against_reference(void)
         if (trial == 5) /* a degenerate triangle somewhere in the middle */
             tri[3 * 200] = tri[3 * 200 + 1] = tri[3 * 200 + 2];
         au_triangulation t = {nt, tri};
-        au_paw_mask(&t, pts, NP, W, H, mine);
-        reference_mask(&t, pts, NP, W, H, ref);
-        if (memcmp(mine, ref, sizeof mine) != 0)
+        au_paw_mask(&t, pts, NP, w, h, mine);
+        reference_mask(&t, pts, NP, w, h, ref);
+        if (memcmp(mine, ref, (size_t)w * (size_t)h) != 0)
             all_equal = 0;
-        nonempty += count_ones(mine, sizeof mine) > 0;
+        nonempty += count_ones(mine, (size_t)w * (size_t)h) > 0;
     }
     CHECK(all_equal);
-    CHECK(nonempty == 20);
+    CHECK(nonempty == trials);
+}
+
+static void test_mask_against_reference(void)
+{
+    check_random_meshes(112, 112, 20, 0, 12345u);
+    check_random_meshes(112, 112, 10, 1, 777u);
+    check_random_meshes(640, 160, 8, 0, 4242u); /* wider than one block of columns */
+    check_random_meshes(37, 5, 10, 1, 99u);
 }
 
 static void test_apply_mask(void)
