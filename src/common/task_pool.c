@@ -6,10 +6,25 @@
 
 #include "common/c_locale.h"
 
-/* Helpers sleep on a condition variable between jobs. Waking one takes ≈ 25 µs on the
+/* Each job's tasks are cut into one contiguous share per thread; a thread runs its own share
+ * first, then claims what is left of the others'. With the same number of tasks (the same
+ * landmarks, job after job) a thread thus mostly runs the same tasks, whose data (a
+ * landmark's patch experts) stay in its core's cache, whereas one shared counter handed
+ * them out to whoever came first. A thread that never comes costs nothing: the others
+ * empty its share.
+ *
+ * Helpers sleep on a condition variable between jobs. Waking one takes ≈ 25 µs on the
  * development machine; polling instead (200 µs, with sched_yield) gained 3–5 % on the CLNF
  * tracker alone and nothing in the 2-worker pipeline, where the polling thread competes with
  * the AU workers for the two cores, so the pool stays with the simple blocking hand-off. */
+
+/* One thread's share of a job: tasks next..end−1 are unclaimed. Padded to a cache line of
+ * its own: the shares are claimed from different threads at once. */
+typedef struct share {
+    atomic_int next;
+    int end;
+    char pad[64 - sizeof(atomic_int) - sizeof(int)];
+} share;
 
 typedef struct helper {
     struct au_task_pool *pool;
@@ -26,20 +41,35 @@ struct au_task_pool {
     int inside;               /* helpers between joining a job and leaving it */
     au_task_fn fn;            /* the current job, read under mu */
     void *ctx;
-    int num_tasks;
-    atomic_int next;          /* next unclaimed task of the current job */
+    share shares[AU_TASK_POOL_MAX_THREADS]; /* of the current job, one per thread */
     int num_helpers;          /* helper threads started */
     helper *helpers;
 };
 
-/* Claims and runs tasks of the current job until none is left. */
-static void drain(au_task_pool *p, au_task_fn fn, void *ctx, int num_tasks, int thread)
+/* Claims and runs tasks of the current job until none is left: the thread's own share,
+ * then the next threads' shares in turn. */
+static void drain(au_task_pool *p, au_task_fn fn, void *ctx, int thread)
 {
-    for (;;) {
-        int task = atomic_fetch_add(&p->next, 1);
-        if (task >= num_tasks)
-            return;
-        fn(ctx, task, thread);
+    const int threads = 1 + p->num_helpers;
+    for (int k = 0; k < threads; k++) {
+        share *sh = &p->shares[(thread + k) % threads];
+        for (;;) {
+            const int task = atomic_fetch_add(&sh->next, 1);
+            if (task >= sh->end)
+                break;
+            fn(ctx, task, thread);
+        }
+    }
+}
+
+/* Cuts tasks 0..num_tasks−1 into the threads' shares, in order and as even as can be.
+ * Called with mu held, before the job is posted. */
+static void share_out(au_task_pool *p, int num_tasks)
+{
+    const int threads = 1 + p->num_helpers;
+    for (int t = 0; t < threads; t++) {
+        atomic_store(&p->shares[t].next, (int)((long)num_tasks * t / threads));
+        p->shares[t].end = (int)((long)num_tasks * (t + 1) / threads);
     }
 }
 
@@ -62,10 +92,9 @@ static void *helper_main(void *arg)
         seen = p->generation;
         au_task_fn fn = p->fn;
         void *ctx = p->ctx;
-        const int num_tasks = p->num_tasks;
         p->inside++;
         pthread_mutex_unlock(&p->mu);
-        drain(p, fn, ctx, num_tasks, me->index);
+        drain(p, fn, ctx, me->index);
         pthread_mutex_lock(&p->mu);
         if (--p->inside == 0)
             pthread_cond_signal(&p->left);
@@ -114,7 +143,8 @@ auface_status au_task_pool_create(au_task_pool **out, int threads, au_err *err)
                        threads);
     }
     p->helpers = helpers;
-    atomic_init(&p->next, 0);
+    for (int t = 0; t < AU_TASK_POOL_MAX_THREADS; t++)
+        atomic_init(&p->shares[t].next, 0);
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(helpers);
         free(p);
@@ -172,13 +202,12 @@ void au_task_pool_run(au_task_pool *pool, int num_tasks, au_task_fn fn, void *ct
     wait_helpers_left(pool); /* a helper that joined the previous job after it ended */
     pool->fn = fn;
     pool->ctx = ctx;
-    pool->num_tasks = num_tasks;
-    atomic_store(&pool->next, 0);
+    share_out(pool, num_tasks);
     pool->generation++;
     pthread_cond_broadcast(&pool->posted);
     pthread_mutex_unlock(&pool->mu);
 
-    drain(pool, fn, ctx, num_tasks, 0);
+    drain(pool, fn, ctx, 0);
 
     /* Every task is claimed; wait for those still running on helpers (a helper joins, under
      * the lock, before it claims). Their writes are visible after this lock: they leave
