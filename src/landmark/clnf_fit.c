@@ -2,6 +2,8 @@
 
 #include <limits.h>
 #include <math.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -691,6 +693,13 @@ static auface_status fit_slot(au_clnf_fitter *f, const clnf_slot *slot, const au
     return AUFACE_OK;
 }
 
+/* Whether the main model's scale lets part k be fitted (§6.5). */
+static int part_is_fitted(const au_clnf_fitter *f, int k, float main_scale)
+{
+    const clnf_slot *slot = &f->slots[1 + k];
+    return (double)main_scale > PART_SCALE_FACTOR * slot->clnf->scales[0].patch_scaling;
+}
+
 /* The start of part k of CLNF::DetectLandmarks' hierarchy (§6.5): its parameters by
  * PDM::CalcParams from the main landmarks it maps, and whether the main scale lets it be
  * fitted (part->used). */
@@ -709,7 +718,7 @@ static void begin_part(const au_clnf_fitter *f, int k, const float *main_landmar
     }
     part->n = np;
     au_calc_params(pdm, locs, part->global, part->local);
-    part->used = (double)main_scale > PART_SCALE_FACTOR * slot->clnf->scales[0].patch_scaling;
+    part->used = part_is_fitted(f, k, main_scale);
 }
 
 /* The rest of part k after begin_part: fitted when used (from `ready` with its responses if
@@ -743,83 +752,121 @@ static auface_status fit_part(au_clnf_fitter *f, int k, int w, int h,
 }
 
 /* The parts on the pool. The largest part (inner: 51 points, one scale) takes as long as
- * the two eyes together, so as one task it would leave a thread idle; instead its first
- * scale is begun by the caller and its responses become blocks of the job, after the
- * other parts' whole fits; the caller then finishes it. Every value is computed by the
- * same code from the same inputs as in the serial order. */
+ * the two eyes together, so as one task it would leave a thread idle; instead the job is:
+ * task 0 begins it (its CalcParams start and first scale), its responses are blocks of
+ * landmarks, and the other parts are whole tasks placed where the second thread's share of
+ * the job starts (common/task_pool.h), so that thread fits the eyes while the first begins
+ * the lead part. A block that is claimed before task 0 has ended waits for it. The caller
+ * then finishes the lead part. Every value is computed by the same code from the same
+ * inputs as in the serial order. */
 typedef struct parts_job {
     au_clnf_fitter *f;
     int w, h;
     au_clnf_fit_result *r;
-    int num_whole;               /* tasks 0..num_whole−1: these parts, whole */
+    int num_whole;               /* the other parts, whole: tasks whole_at.. */
     int whole[AU_CLNF_MAX_PARTS];
-    response_job lead;           /* then the lead part's response blocks */
+    int whole_at;
+    int lead_fitted;             /* the lead part is fitted: blocks follow task 0 */
+    fit_scale lead_scale;        /* written by task 0 */
+    response_job lead;           /* written by task 0, read by the blocks */
+    atomic_int lead_begun;       /* 0 while task 0 runs, then 1, or −1 when it failed */
 } parts_job;
+
+/* The first scale a part fits (window_sizes_init not 0), or −1 when it has none. */
+static int first_fitted_scale(const clnf_slot *slot)
+{
+    for (int scale = 0; scale < slot->clnf->num_scales; scale++)
+        if (slot->params.window_sizes_init[scale] != 0)
+            return scale;
+    return -1;
+}
+
+/* Task 0: the lead part's start and, when it is fitted, its first scale. */
+static void begin_lead_task(parts_job *j, fit_scratch *ts)
+{
+    au_clnf_fitter *f = j->f;
+    const int lead = f->lead_part;
+    au_clnf_part_result *part = &j->r->parts[lead];
+    begin_part(f, lead, j->r->landmarks, j->r->global[0], part);
+    int begun = 1;
+    if (j->lead_fitted) {
+        const clnf_slot *slot = &f->slots[1 + lead];
+        const int *windows = slot->params.window_sizes_init;
+        fit_scale *fs = &j->lead_scale;
+        auface_status st = begin_scale(slot, windows, first_fitted_scale(slot), part->global,
+                                       part->local, fs, &ts->err);
+        if (st == AUFACE_OK) {
+            j->lead = (response_job){f, fs->set, fs->view, fs->visible, fs->shape,
+                                     slot->clnf->pdm.n, fs->rs.ref_to_img, fs->ws, j->w, j->h,
+                                     f->lead_responses, 1};
+        } else {
+            record_failure(ts, 0, st);
+            begun = -1;
+        }
+    }
+    atomic_store_explicit(&j->lead_begun, begun, memory_order_release);
+}
+
+/* Waits until task 0 has ended (it is running or about to: it is the first task of the
+ * first share); 1 when it succeeded. */
+static int await_lead_begun(parts_job *j)
+{
+    int begun;
+    for (int spins = 0;
+         (begun = atomic_load_explicit(&j->lead_begun, memory_order_acquire)) == 0; spins++)
+        if (spins >= 1000)
+            sched_yield();
+    return begun == 1;
+}
 
 static void part_task(void *arg, int task, int thread)
 {
     parts_job *j = arg;
-    if (task >= j->num_whole) {
-        response_task(&j->lead, task - j->num_whole, thread);
+    fit_scratch *ts = &j->f->threads[thread];
+    if (task == 0) {
+        begin_lead_task(j, ts);
         return;
     }
-    fit_scratch *ts = &j->f->threads[thread];
-    if (ts->status != AUFACE_OK)
-        return; /* this thread's first failure is already recorded */
-    const int k = j->whole[task];
-    auface_status st = fit_part(j->f, k, j->w, j->h, j->r->landmarks, j->r->global[0],
-                                &j->r->parts[k], ts, &ts->err);
-    if (st != AUFACE_OK)
-        record_failure(ts, task, st);
-}
-
-/* The lead part's first fitted scale, begun from its CalcParams start: 1 with `fs` set, 0
- * when it is not fitted (or has no window), < 0 on error. */
-static int begin_lead_scale(const au_clnf_fitter *f, const au_clnf_part_result *part,
-                            fit_scale *fs, au_err *err)
-{
-    const clnf_slot *slot = &f->slots[1 + f->lead_part];
-    const int *windows = slot->params.window_sizes_init;
-    if (!part->used)
-        return 0;
-    for (int scale = 0; scale < slot->clnf->num_scales; scale++)
-        if (windows[scale] != 0)
-            return begin_scale(slot, windows, scale, part->global, part->local, fs, err) ==
-                           AUFACE_OK
-                       ? 1
-                       : -1;
-    return 0;
+    if (task >= j->whole_at && task < j->whole_at + j->num_whole) {
+        if (ts->status != AUFACE_OK)
+            return; /* this thread's first failure is already recorded */
+        const int k = j->whole[task - j->whole_at];
+        auface_status st = fit_part(j->f, k, j->w, j->h, j->r->landmarks, j->r->global[0],
+                                    &j->r->parts[k], ts, &ts->err);
+        if (st != AUFACE_OK)
+            record_failure(ts, task, st);
+        return;
+    }
+    const int block = task < j->whole_at ? task - 1 : task - 1 - j->num_whole;
+    if (await_lead_begun(j))
+        response_task(&j->lead, block, thread);
 }
 
 static auface_status fit_parts_on_pool(au_clnf_fitter *f, int w, int h, au_clnf_fit_result *r,
                                        au_err *err)
 {
     const int lead = f->lead_part;
-    au_clnf_part_result *lead_part = &r->parts[lead];
+    const clnf_slot *lead_slot = &f->slots[1 + lead];
     parts_job job = {.f = f, .w = w, .h = h, .r = r};
     for (int k = 0; k < r->num_parts; k++)
         if (k != lead)
             job.whole[job.num_whole++] = k;
-    begin_part(f, lead, r->landmarks, r->global[0], lead_part);
-    fit_scale fs;
-    const int split = begin_lead_scale(f, lead_part, &fs, err);
-    if (split < 0)
-        return err ? err->status : AUFACE_ERR_INTERNAL;
-    int blocks = 0;
-    if (split) {
-        const int n = f->slots[1 + lead].clnf->pdm.n;
-        job.lead = (response_job){f, fs.set, fs.view, fs.visible, fs.shape, n,
-                                  fs.rs.ref_to_img, fs.ws, w, h, f->lead_responses,
-                                  job.num_whole};
-        blocks = (n + RESPONSE_BLOCK - 1) / RESPONSE_BLOCK;
-    }
+    job.lead_fitted = part_is_fitted(f, lead, r->global[0]) && first_fitted_scale(lead_slot) >= 0;
+    const int blocks =
+        job.lead_fitted ? (lead_slot->clnf->pdm.n + RESPONSE_BLOCK - 1) / RESPONSE_BLOCK : 0;
+    const int num_tasks = 1 + job.num_whole + blocks;
+    const int second_share = num_tasks / f->num_threads;
+    job.whole_at = second_share < 1                          ? 1
+                   : second_share > num_tasks - job.num_whole ? num_tasks - job.num_whole
+                                                              : second_share;
+    atomic_init(&job.lead_begun, 0);
     clear_failures(f);
-    au_task_pool_run(f->pool, job.num_whole + blocks, part_task, &job);
+    au_task_pool_run(f->pool, num_tasks, part_task, &job);
     auface_status st = first_failure(f, err);
     if (st != AUFACE_OK)
         return st;
-    return finish_part(f, lead, w, h, lead_part, &f->threads[0], split ? &fs : NULL,
-                       f->lead_responses, err);
+    return finish_part(f, lead, w, h, &r->parts[lead], &f->threads[0],
+                       job.lead_fitted ? &job.lead_scale : NULL, f->lead_responses, err);
 }
 
 /* CLNF::DetectLandmarks after Fit (§6.5): the part models (on the pool's threads when it has
