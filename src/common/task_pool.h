@@ -4,10 +4,11 @@
  *
  * au_task_pool_run(pool, n, fn, ctx) calls fn(ctx, task, thread) exactly once for every
  * task 0..n−1 and returns when all calls have returned. The calling thread takes part
- * (thread 0); the helpers (threads 1..threads−1) are woken and claim tasks from a shared
- * counter as they arrive, so a helper that is not scheduled in time costs nothing: the
- * caller then runs the remaining tasks itself and waits only for tasks a helper has already
- * started. Which thread runs which task is not deterministic; a task's result must
+ * (thread 0); the helpers (threads 1..threads−1) are woken. The tasks are cut into one
+ * contiguous share per thread, in order (thread t's share starts at task ⌊n·t/threads⌋);
+ * each thread claims the tasks of its own share first, then those left in the next
+ * threads' shares, so a helper that is not scheduled in time costs nothing: the others run
+ * its share and the caller waits only for tasks a helper has already started. Which thread runs which task is not deterministic; a task's result must
  * therefore depend only on the task (use `thread` only to pick per-thread scratch).
  *
  * Usage (create / run / destroy):
