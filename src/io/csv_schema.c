@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "auface.h"
+#include "io/fixed_decimal.h"
 
 /* A growing column list while the schema is built. */
 typedef struct builder {
@@ -216,13 +217,26 @@ void au_csv_write_header(const au_csv_schema *s, FILE *f)
     fputc('\n', f);
 }
 
+/* Bytes of text gathered before one fwrite: room for a row of short numbers, flushed early
+ * when a long one might not fit. */
+#define ROW_TEXT_BYTES 8192
+
 void au_csv_write_values(const au_csv_schema *s, FILE *f, const double *values, int from,
                          int to)
 {
     const char *non_au_sep =
         s->layout == AU_CSV_LAYOUT_VIDEO && (s->outputs & AUFACE_OUT_AUS) ? ",  " : ", ";
+    char text[ROW_TEXT_BYTES];
+    size_t len = 0;
     for (int i = from; i < to; i++) {
+        if (len + 4 + AU_FIXED_DECIMAL_MAX > sizeof text) {
+            fwrite(text, 1, len, f);
+            len = 0;
+        }
         const char *sep = i == 0 ? "" : i >= s->first_au ? ", " : non_au_sep;
-        fprintf(f, "%s%.*f", sep, (int)s->decimals[i], values[i - from]);
+        while (*sep)
+            text[len++] = *sep++;
+        len += (size_t)au_format_fixed(text + len, values[i - from], s->decimals[i]);
     }
+    fwrite(text, 1, len, f);
 }
