@@ -279,23 +279,20 @@ static void column_candidates(const int *row, int n_row, const int *lo, const in
     }
 }
 
-/* PAW::findTriangle(point, control_points, guess): the guessed triangle first (no bounding
- * box test), then all triangles in order, skipping those whose bounding box excludes the
- * point; returns the first that contains it, or −1. `set` holds the cached triangles whose
- * box contains the point, so visiting its bits in increasing order (then the uncached
- * triangles, which all have larger indices) gives the same answer as the scan. */
-static int find_triangle(const tri_set *s, const uint64_t set[PAW_WORDS], float x0, float y0,
-                         int guess)
+/* The rest of PAW::findTriangle once the guess failed: the triangles in order, skipping
+ * those whose bounding box excludes the point; returns the first that contains it, or −1.
+ * `set` holds the cached triangles whose box contains the point, so visiting its bits in
+ * increasing order (then the uncached triangles, which all have larger indices) gives the
+ * same answer as the scan. */
+static int scan_triangles(const tri_set *s, const uint64_t set[PAW_WORDS], float x0, float y0)
 {
-    tri_geom tmp;
-    if (guess != -1 && in_triangle(get_triangle(s, guess, &tmp), x0, y0))
-        return guess;
     for (int word = 0; word < PAW_WORDS; word++)
         for (uint64_t bits = set[word]; bits; bits &= bits - 1) {
             const int i = 64 * word + __builtin_ctzll(bits);
             if (in_triangle(&s->cache[i], x0, y0))
                 return i;
         }
+    tri_geom tmp;
     for (int i = s->cached; i < s->t->count; i++) {
         triangle_geometry(s->t, s->pts2n, s->n, i, &tmp);
         if (!outside_box(&tmp, x0, y0) && in_triangle(&tmp, x0, y0))
@@ -303,6 +300,68 @@ static int find_triangle(const tri_set *s, const uint64_t set[PAW_WORDS], float 
     }
     return -1;
 }
+
+/* How many pixels x, x+1, … (before x_end) of row y0 in a row lie in triangle g: the run of
+ * pixels for which the guess of findTriangle stands. */
+static int run_in_triangle_portable(const tri_geom *g, float y0, int x, int x_end)
+{
+    int run = 0;
+    while (x + run < x_end && in_triangle(g, (float)(x + run), y0))
+        run++;
+    return run;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+/* One sameSide test for eight points (px, y0) at once, with the same float operations:
+ * x = (x3−x2)(y0−y2) − (px−x2)(y3−y2), y = (x3−x2)(y1−y2) − (x1−x2)(y3−y2), x·y ≥ 0. The
+ * terms without px are the scalar code's own values; AVX2 without FMA rounds each product
+ * as it does. */
+__attribute__((target("avx2"))) static __m256 same_side8(__m256 px, float y0, float x1,
+                                                          float y1, float x2, float y2,
+                                                          float x3, float y3)
+{
+    const float first = (x3 - x2) * (y0 - y2);
+    const float y = (x3 - x2) * (y1 - y2) - (x1 - x2) * (y3 - y2);
+    const __m256 second = _mm256_mul_ps(_mm256_sub_ps(px, _mm256_set1_ps(x2)),
+                                        _mm256_set1_ps(y3 - y2));
+    const __m256 x = _mm256_sub_ps(_mm256_set1_ps(first), second);
+    return _mm256_cmp_ps(_mm256_mul_ps(x, _mm256_set1_ps(y)), _mm256_setzero_ps(), _CMP_GE_OQ);
+}
+
+__attribute__((target("avx2"))) static int run_in_triangle_avx2(const tri_geom *g, float y0,
+                                                                int x, int x_end)
+{
+    const float *v = g->v;
+    const __m256 lanes = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+    int run = 0;
+    while (x + run + 8 <= x_end) {
+        const __m256 px = _mm256_add_ps(_mm256_set1_ps((float)(x + run)), lanes);
+        const __m256 inside =
+            _mm256_and_ps(_mm256_and_ps(same_side8(px, y0, v[0], v[1], v[2], v[3], v[4], v[5]),
+                                        same_side8(px, y0, v[2], v[3], v[0], v[1], v[4], v[5])),
+                          same_side8(px, y0, v[4], v[5], v[0], v[1], v[2], v[3]));
+        const unsigned mask = (unsigned)_mm256_movemask_ps(inside);
+        if (mask != 0xffu)
+            return run + __builtin_ctz(~mask);
+        run += 8;
+    }
+    return run + run_in_triangle_portable(g, y0, x + run, x_end);
+}
+
+static int run_in_triangle(const tri_geom *g, float y0, int x, int x_end)
+{
+    if (__builtin_cpu_supports("avx2"))
+        return run_in_triangle_avx2(g, y0, x, x_end);
+    return run_in_triangle_portable(g, y0, x, x_end);
+}
+#else
+static int run_in_triangle(const tri_geom *g, float y0, int x, int x_end)
+{
+    return run_in_triangle_portable(g, y0, x, x_end);
+}
+#endif
 
 void au_paw_mask(const au_triangulation *t, const float *pts2n, int n, int w, int h,
                  uint8_t *mask)
@@ -333,10 +392,23 @@ void au_paw_mask(const au_triangulation *t, const float *pts2n, int n, int w, in
         for (int x0 = 0; x0 < w; x0 += PAW_BLOCK_COLUMNS) {
             const int ncols = w - x0 < PAW_BLOCK_COLUMNS ? w - x0 : PAW_BLOCK_COLUMNS;
             column_candidates(row, n_row, lo, hi, x0, ncols, sets);
-            for (int x = x0; x < x0 + ncols; x++) {
-                curr_tri = find_triangle(&s, sets[x - x0], (float)x, y0, curr_tri);
+            uint8_t *mask_row = mask + (size_t)y * (size_t)w;
+            for (int x = x0; x < x0 + ncols;) {
+                /* PAW::findTriangle: the guess (the previous pixel's triangle) stands, with
+                 * no bounding-box test, for as long as the pixels lie in it; then the scan. */
+                if (curr_tri != -1) {
+                    tri_geom tmp;
+                    const int run =
+                        run_in_triangle(get_triangle(&s, curr_tri, &tmp), y0, x, x0 + ncols);
+                    memset(mask_row + x, 1, (size_t)run);
+                    x += run;
+                    if (x == x0 + ncols)
+                        break;
+                }
+                curr_tri = scan_triangles(&s, sets[x - x0], (float)x, y0);
                 if (curr_tri != -1)
-                    mask[(size_t)y * (size_t)w + (size_t)x] = 1;
+                    mask_row[x] = 1;
+                x++;
             }
         }
     }
