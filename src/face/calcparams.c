@@ -21,6 +21,7 @@ typedef struct fit_state {
     au_pdm vis;                         /* view of the arrays below (n', m) */
     float mean[3 * AU_PDM_MAX_POINTS];
     float pc[3 * AU_PDM_MAX_POINTS * AU_PDM_MAX_MODES];
+    float pc_t[AU_PDM_MAX_MODES * 3 * AU_PDM_MAX_POINTS]; /* pc transposed (m x 3n') */
     float target[MAX_ROWS];             /* visible landmarks, planar */
     float reg[AU_PDM_MAX_PARAMS];          /* diag(0,…,0, 1/λ) */
     float shape[3 * AU_PDM_MAX_POINTS];    /* S = M + V·p (CalcShape3D, sgemm_) */
@@ -30,8 +31,9 @@ typedef struct fit_state {
     float grad[AU_PDM_MAX_PARAMS];
 } fit_state;
 
-/* Keeps the visible points (x != 0): rows i, i+n, i+2n of M and V, entries i and i+n of
- * the landmarks, in their original order. Returns n'. */
+/* Keeps the visible points (x != 0): rows i, i+n, i+2n of M and V (also transposed, for
+ * the shape products), entries i and i+n of the landmarks, in their original order.
+ * Returns n'. */
 static int select_visible(const au_pdm *pdm, const float *landmarks2n, fit_state *st)
 {
     const int n = pdm->n, m = pdm->m;
@@ -46,6 +48,9 @@ static int select_visible(const au_pdm *pdm, const float *landmarks2n, fit_state
         memcpy(st->pc + (size_t)row * m, pdm->pc + (size_t)r * m, (size_t)m * sizeof(float));
         row++;
     }
+    for (int j = 0; j < m; j++)
+        for (int r = 0; r < row; r++)
+            st->pc_t[(size_t)j * row + r] = st->pc[(size_t)r * m + j];
     int k = 0;
     for (int r = 0; r < 2 * n; r++)
         if (landmarks2n[r % n] != 0.0f)
@@ -155,7 +160,7 @@ int au_calc_params(const au_pdm *pdm, const float *landmarks2n, float global[6],
 
     float p[AU_PDM_MAX_MODES] = {0};
     initial_global(vis, st.target, global);
-    au_pdm_shape3d(vis, p, st.shape);
+    au_pdm_shape3d_t(vis, st.pc_t, p, st.shape);
     float curr_error = initial_error(&st, global);
 
     int not_improved = 0, iter = 0;
@@ -163,11 +168,16 @@ int au_calc_params(const au_pdm *pdm, const float *landmarks2n, float global[6],
         iter++;
         float R[9], proj[MAX_ROWS], resid[MAX_ROWS], delta[AU_PDM_MAX_PARAMS];
         /* shape_3D = M + V * loc_params (cv::gemm) for the projections; ComputeJacobian
-         * takes its own CalcShape3D (sgemm_) */
-        au_pdm_shape3d_cv(vis, p, st.shape_cv);
-        au_pdm_shape3d(vis, p, st.shape);
+         * takes its own CalcShape3D (sgemm_), which is the same product when cv::gemm
+         * hands it to sgemm */
+        au_pdm_shape3d_t(vis, st.pc_t, p, st.shape);
+        const float *shape_cv = st.shape;
+        if (!au_pdm_cv_gemm_is_sgemm(vis)) {
+            au_pdm_shape3d_cv_t(vis, st.pc_t, p, st.shape_cv);
+            shape_cv = st.shape_cv;
+        }
         au_euler_to_rotation(global + 1, R);
-        project_gemm(st.shape_cv, n, R, global[0], global[4], global[5], proj);
+        project_gemm(shape_cv, n, R, global[0], global[4], global[5], proj);
         for (int k = 0; k < rows; k++)
             resid[k] = st.target[k] - proj[k];
 
@@ -184,7 +194,7 @@ int au_calc_params(const au_pdm *pdm, const float *landmarks2n, float global[6],
 
         /* error with the new parameters and the shape from before the update */
         au_euler_to_rotation(global + 1, R);
-        project_gemm(st.shape_cv, n, R, global[0], global[4], global[5], proj);
+        project_gemm(shape_cv, n, R, global[0], global[4], global[5], proj);
         const float error = (float)au_pdm_shape_distance(proj, st.target, rows);
         if (IMPROVEMENT_FACTOR * curr_error < error) {
             not_improved++;

@@ -107,6 +107,25 @@ void au_pdm_shape3d(const au_pdm *pdm, const float *p_local, float *out3n)
     }
 }
 
+/* au_pdm_shape3d with the components transposed: the same chain per row, the rows side by
+ * side so that they vectorise. Cloned for FMA hardware (fmaf inline; the same bits). */
+__attribute__((target_clones("fma", "default")))
+void au_pdm_shape3d_t(const au_pdm *pdm, const float *pc_t, const float *p_local, float *out3n)
+{
+    const int rows = 3 * pdm->n, m = pdm->m;
+    float acc[3 * AU_PDM_MAX_POINTS];
+    for (int r = 0; r < rows; r++)
+        acc[r] = 0.0f;
+    for (int j = 0; j < m; j++) {
+        const float *v = pc_t + (size_t)j * rows;
+        const float pj = p_local[j];
+        for (int r = 0; r < rows; r++)
+            acc[r] = fmaf(v[r], pj, acc[r]);
+    }
+    for (int r = 0; r < rows; r++)
+        out3n[r] = pdm->mean[r] + acc[r];
+}
+
 /* One row of cv::gemm's float fast path (matmul.simd.hpp: flags 0, 2 <= len <= 4 and len
  * equal to a side of the result): the products summed left to right in float, then
  * (float)(t·alpha + c·beta) in double with alpha = beta = 1. */
@@ -155,6 +174,60 @@ void au_pdm_shape3d_cv(const au_pdm *pdm, const float *p_local, float *out3n)
         out3n[r] = fast ? cv_gemm_fast_row(v, p_local, m, pdm->mean[r])
                         : cv_gemm_single_mul_row(v, p_local, m, pdm->mean[r]);
     }
+}
+
+int au_pdm_cv_gemm_is_sgemm(const au_pdm *pdm)
+{
+    return 3 * pdm->n >= CV_LAPACK_GEMM_MIN_ROWS;
+}
+
+/* GEMMSingleMul's rows (cv_gemm_single_mul_row) side by side: each row keeps its four
+ * double accumulators over k mod 4 and their final sum in the same order, so computing the
+ * rows together (which vectorises, four doubles per instruction in the AVX clone) gives
+ * the same bits. */
+__attribute__((target_clones("avx2", "default"))) static void
+single_mul_rows_t(const float *pc_t, const float *p, int rows, int m, const float *mean,
+                  float *out3n)
+{
+    double s0[3 * AU_PDM_MAX_POINTS], s1[3 * AU_PDM_MAX_POINTS];
+    double s2[3 * AU_PDM_MAX_POINTS], s3[3 * AU_PDM_MAX_POINTS];
+    for (int r = 0; r < rows; r++)
+        s0[r] = s1[r] = s2[r] = s3[r] = 0.0;
+    int k = 0;
+    for (; k <= m - 4; k += 4) {
+        const float *v0 = pc_t + (size_t)k * rows, *v1 = v0 + rows, *v2 = v1 + rows,
+                    *v3 = v2 + rows;
+        const double p0 = p[k], p1 = p[k + 1], p2 = p[k + 2], p3 = p[k + 3];
+        for (int r = 0; r < rows; r++) {
+            s0[r] += (double)v0[r] * p0;
+            s1[r] += (double)v1[r] * p1;
+            s2[r] += (double)v2[r] * p2;
+            s3[r] += (double)v3[r] * p3;
+        }
+    }
+    for (; k < m; k++) {
+        const float *v = pc_t + (size_t)k * rows;
+        const double pk = p[k];
+        for (int r = 0; r < rows; r++)
+            s0[r] += (double)v[r] * pk;
+    }
+    for (int r = 0; r < rows; r++)
+        out3n[r] = (float)((s0[r] + s1[r] + s2[r] + s3[r]) * 1.0 + (double)mean[r] * 1.0);
+}
+
+void au_pdm_shape3d_cv_t(const au_pdm *pdm, const float *pc_t, const float *p_local,
+                         float *out3n)
+{
+    const int rows = 3 * pdm->n, m = pdm->m;
+    if (rows >= CV_LAPACK_GEMM_MIN_ROWS) {
+        au_pdm_shape3d_t(pdm, pc_t, p_local, out3n);
+        return;
+    }
+    if (m >= 2 && m <= 4 && m == rows) { /* the fast path: a handful of products */
+        au_pdm_shape3d_cv(pdm, p_local, out3n);
+        return;
+    }
+    single_mul_rows_t(pc_t, p_local, rows, m, pdm->mean, out3n);
 }
 
 void au_pdm_shape2d(const au_pdm *pdm, const float global[6], const float *p_local,

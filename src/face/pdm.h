@@ -31,6 +31,16 @@ void au_pdm_shape3d(const au_pdm *pdm, const float *p_local, float *out3n);
  * au_pdm_shape3d's order when 3n >= 100, OpenCV's own double-accumulating gemm below. */
 void au_pdm_shape3d_cv(const au_pdm *pdm, const float *p_local, float *out3n);
 
+/* au_pdm_shape3d with the components transposed (pc_t[j·3n + r] = pc[r][j]): the same
+ * bits, vectorised across rows. */
+void au_pdm_shape3d_t(const au_pdm *pdm, const float *pc_t, const float *p_local, float *out3n);
+/* Whether au_pdm_shape3d_cv takes au_pdm_shape3d's order (OpenCV hands the product to
+ * sgemm: 3n >= 100), so that a shape already computed that way can be reused. */
+int au_pdm_cv_gemm_is_sgemm(const au_pdm *pdm);
+/* au_pdm_shape3d_cv with the components transposed as for au_pdm_shape3d_t: the same bits.
+ * (When au_pdm_cv_gemm_is_sgemm it is au_pdm_shape3d_t.) */
+void au_pdm_shape3d_cv_t(const au_pdm *pdm, const float *pc_t, const float *p_local,
+                         float *out3n);
 /* Weak-perspective projection (OpenFace CalcShape2D): global = (s, rx, ry, rz, tx, ty);
  * out2n planar. */
 void au_pdm_shape2d(const au_pdm *pdm, const float global[6], const float *p_local,

@@ -56,22 +56,9 @@ float *au_clnf_transpose_components(const au_pdm *pdm)
     return t;
 }
 
-/* Cloned for FMA hardware (fmaf inline instead of a libm call; the same bits either way). */
-__attribute__((target_clones("fma", "default")))
 void au_clnf_shape3d(const au_pdm *pdm, const float *pc_t, const float *p, float *out3n)
 {
-    const int rows = 3 * pdm->n, m = pdm->m;
-    float acc[3 * AU_PDM_MAX_POINTS];
-    for (int r = 0; r < rows; r++)
-        acc[r] = 0.0f;
-    for (int j = 0; j < m; j++) {
-        const float *v = pc_t + (size_t)j * rows;
-        const float pj = p[j];
-        for (int r = 0; r < rows; r++)
-            acc[r] = fmaf(v[r], pj, acc[r]);
-    }
-    for (int r = 0; r < rows; r++)
-        out3n[r] = pdm->mean[r] + acc[r];
+    au_pdm_shape3d_t(pdm, pc_t, p, out3n);
 }
 
 void au_clnf_shape2d_from_3d(const float *shape3d, int n, const float global[6], float *out2n)

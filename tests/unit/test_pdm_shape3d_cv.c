@@ -7,8 +7,8 @@
 #include "check.h"
 #include "face/pdm.h"
 
-#define MAX_ROWS 120
-#define MAX_MODES 12
+#define MAX_ROWS (3 * AU_PDM_MAX_POINTS)
+#define MAX_MODES AU_PDM_MAX_MODES
 
 /* Deterministic values of mixed sign and magnitude (a linear congruential generator). */
 static float next_value(unsigned *state, float scale)
@@ -99,8 +99,35 @@ static void test_large_goes_to_blas(void)
     CHECK(memcmp(out, chain, 102 * sizeof(float)) == 0);
 }
 
+/* The transposed-components versions (CalcParams' vectorised products) give the bits of
+ * the row-major ones, for point counts on both sides of 100 rows and mode counts that are
+ * and are not multiples of 4. */
+static void test_transposed_same_bits(void)
+{
+    static float mean[MAX_ROWS], pc[MAX_ROWS * MAX_MODES], pc_t[MAX_ROWS * MAX_MODES];
+    float eig[MAX_MODES], p[MAX_MODES], a[MAX_ROWS], b[MAX_ROWS];
+    const int points[] = {1, 5, 6, 28, 33, 34, 56, 68}, modes[] = {1, 3, 4, 10, 23, 34, 40};
+    for (size_t i = 0; i < sizeof points / sizeof *points; i++)
+        for (size_t j = 0; j < sizeof modes / sizeof *modes; j++) {
+            au_pdm pdm;
+            const int n = points[i], m = modes[j];
+            fill(&pdm, mean, pc, eig, p, n, m, (unsigned)(100 * i + j + 1));
+            for (int r = 0; r < 3 * n; r++)
+                for (int k = 0; k < m; k++)
+                    pc_t[k * 3 * n + r] = pc[r * m + k];
+            au_pdm_shape3d(&pdm, p, a);
+            au_pdm_shape3d_t(&pdm, pc_t, p, b);
+            CHECK(memcmp(a, b, (size_t)(3 * n) * sizeof(float)) == 0);
+            au_pdm_shape3d_cv(&pdm, p, a);
+            au_pdm_shape3d_cv_t(&pdm, pc_t, p, b);
+            CHECK(memcmp(a, b, (size_t)(3 * n) * sizeof(float)) == 0);
+            CHECK(au_pdm_cv_gemm_is_sgemm(&pdm) == (3 * n >= 100));
+        }
+}
+
 int main(void)
 {
+    test_transposed_same_bits();
     test_small_follows_opencv();
     test_fast_path();
     test_large_goes_to_blas();
