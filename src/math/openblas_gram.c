@@ -223,6 +223,67 @@ static void tile_needs(const unsigned char *split, int cols, int sym, unsigned c
         }
 }
 
+/* What the AVX2 path needs to know about one shape, which depends only on cols, on
+ * whether rows >= 8 (haswell_split_tiles) and on sym: the tiles to sum, and for every
+ * element H[r·cols + c] where it is in the tile results (src, an index into S followed by
+ * P, MAXC x MAXC each). Building it costs more than the gathering it serves, and the PDM
+ * fits ask for the same few shapes thousands of times, so each thread keeps the last
+ * PLAN_CACHE plans it built. */
+#define PLAN_CACHE 8
+
+typedef struct gram_plan {
+    int cols, blocked, sym; /* the key; cols = 0: unused */
+    unsigned char need_single[TILES * TILES], need_pair[2 * TILES * TILES];
+    uint16_t src[MAXC * MAXC];
+} gram_plan;
+
+_Static_assert(2 * MAXC * MAXC <= UINT16_MAX + 1, "plan indices must fit 16 bits");
+
+static void build_plan(int cols, int rows, int sym, gram_plan *plan)
+{
+    unsigned char split[MAXC * MAXC];
+    haswell_split_tiles(cols, rows, split);
+    tile_needs(split, cols, sym, plan->need_single, plan->need_pair);
+    /* Row-major H(r, c) is C(c, r) of the column-major BLAS result: split[r·cols + c].
+     * With sym only the tiles on or right of the diagonal are summed: H(r, c) with c < r
+     * reads the chain of (c, r), which is the same. */
+    for (int r = 0; r < cols; r++)
+        for (int c = 0; c < cols; c++) {
+            const int a = sym && c < r ? c : r, b = sym && c < r ? r : c;
+            plan->src[r * cols + c] =
+                (uint16_t)((split[r * cols + c] ? MAXC * MAXC : 0) + a * MAXC + b);
+        }
+    plan->cols = cols;
+    plan->blocked = rows >= 8;
+    plan->sym = sym;
+}
+
+static const gram_plan *find_plan(int cols, int rows, int sym)
+{
+    static _Thread_local gram_plan plans[PLAN_CACHE];
+    static _Thread_local int next;
+    for (int i = 0; i < PLAN_CACHE; i++)
+        if (plans[i].cols == cols && plans[i].blocked == (rows >= 8) && plans[i].sym == sym)
+            return &plans[i];
+    gram_plan *plan = &plans[next];
+    next = (next + 1) % PLAN_CACHE;
+    build_plan(cols, rows, sym, plan);
+    return plan;
+}
+
+/* H[i] = st[src[i]] for i < count, eight at a time with a gather. */
+__attribute__((target("avx2"))) static void gather_avx2(const float *st, const uint16_t *src,
+                                                        int count, float *H)
+{
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const __m256i idx = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(src + i)));
+        _mm256_storeu_ps(H + i, _mm256_i32gather_ps(st, idx, 4));
+    }
+    for (; i < count; i++)
+        H[i] = st[src[i]];
+}
+
 static void gram_tiles_avx2(const float *A, const float *Aw, int rows, int cols, int ld,
                             int sym, const unsigned char *need_single,
                             const unsigned char *need_pair, float *S, float *P)
@@ -243,31 +304,28 @@ static void gram_tiles_avx2(const float *A, const float *Aw, int rows, int cols,
 void au_openblas_gram_f32(const float *A, const float *Aw, int rows, int cols, int ld,
                           const float *d, float *H)
 {
-    unsigned char split[MAXC * MAXC];
     if (cols < 1 || cols > MAXC)
         return;
-    haswell_split_tiles(cols, rows, split);
     const int sym = A == Aw;
-    /* Row-major H(r, c) is C(c, r) of the column-major BLAS result: split[r·cols + c]. With
-     * A == Aw the chains of (r, c) and (c, r) coincide, so only c >= r is summed. */
 #ifdef AU_GRAM_X86
     if (ld >= (cols + 7) / 8 * 8 && cpu_has_avx2_fma()) {
         /* Only the tiles holding an element that takes that pattern are summed (for the
          * 40-column non-rigid Hessian most tiles are single chains only); the others are
          * never read. */
-        unsigned char need_single[TILES * TILES], need_pair[2 * TILES * TILES];
-        tile_needs(split, cols, sym, need_single, need_pair);
-        float S[MAXC * MAXC], P[MAXC * MAXC];
-        gram_tiles_avx2(A, Aw, rows, cols, ld, sym, need_single, need_pair, S, P);
+        const gram_plan *plan = find_plan(cols, rows, sym);
+        float st[2 * MAXC * MAXC]; /* S (single chains), then P (even + odd) */
+        gram_tiles_avx2(A, Aw, rows, cols, ld, sym, plan->need_single, plan->need_pair, st,
+                        st + MAXC * MAXC);
+        gather_avx2(st, plan->src, cols * cols, H);
         for (int r = 0; r < cols; r++)
-            for (int c = 0; c < cols; c++) {
-                const int a = sym && c < r ? c : r, b = sym && c < r ? r : c;
-                const float acc = split[r * cols + c] ? P[a * MAXC + b] : S[a * MAXC + b];
-                H[r * cols + c] = r == c ? (d ? d[r] : 0.0f) + acc : acc;
-            }
+            H[r * cols + r] = (d ? d[r] : 0.0f) + H[r * cols + r];
         return;
     }
 #endif
+    unsigned char split[MAXC * MAXC];
+    haswell_split_tiles(cols, rows, split);
+    /* Row-major H(r, c) is C(c, r) of the column-major BLAS result: split[r·cols + c]. With
+     * A == Aw the chains of (r, c) and (c, r) coincide, so only c >= r is summed. */
     float single[MAXC], even[MAXC], odd[MAXC];
     for (int r = 0; r < cols; r++) {
         const int c0 = sym ? r : 0;
