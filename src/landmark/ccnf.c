@@ -364,6 +364,96 @@ static void block_stats_avx2(const float *aoi, int aoi_w, int width, int height,
 }
 #endif
 
+#ifdef AU_CCNF_X86
+/* Zeros in positions p_count..stride−1 of an im2col row, eight at a time, the last group
+ * masked (the loop this replaces compiled to a memset call per row). */
+__attribute__((target("avx2"))) static inline void zero_padding_avx2(float *zj, int p_count,
+                                                                     int stride)
+{
+    int q = p_count;
+    for (; q + 8 <= stride; q += 8)
+        _mm256_storeu_ps(zj + q, _mm256_setzero_ps());
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(stride - q),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(zj + q, tail, _mm256_setzero_ps());
+}
+
+/* stats_rows_avx2 with one 16-lane vector per window row (8 < ws <= 16) for `slots` rows
+ * y0.. (slots <= 4, a constant where it is inlined): the same sums, four chains or fewer,
+ * masked stores. */
+static inline __attribute__((always_inline, target("avx512f"))) void
+stats_rows_avx512(const float *aoi, int aoi_w, int width, int height, int ws, int y0, int slots,
+                  float *mean, float *inv)
+{
+    const float *src[4];
+    for (int u = 0; u < slots; u++)
+        src[u] = aoi + (size_t)(y0 + u) * aoi_w;
+    __m512 a[4];
+    for (int u = 0; u < slots; u++)
+        a[u] = _mm512_setzero_ps();
+    for (int r = 0; r < height; r++)
+        for (int c = 0; c < width; c++) {
+            const size_t o = (size_t)r * aoi_w + c;
+            for (int u = 0; u < slots; u++)
+                a[u] = _mm512_add_ps(a[u], _mm512_loadu_ps(src[u] + o));
+        }
+    const __m512 count = _mm512_set1_ps((float)(width * height));
+    __m512 m[4];
+    for (int u = 0; u < slots; u++) {
+        m[u] = _mm512_div_ps(a[u], count);
+        a[u] = _mm512_setzero_ps();
+    }
+    for (int c = 0; c < width; c++)
+        for (int r = 0; r < height; r++) {
+            const size_t o = (size_t)r * aoi_w + c;
+            for (int u = 0; u < slots; u++) {
+                const __m512 v = _mm512_sub_ps(_mm512_loadu_ps(src[u] + o), m[u]);
+                a[u] = _mm512_add_ps(a[u], _mm512_mul_ps(v, v));
+            }
+        }
+    const __mmask16 keep = (__mmask16)((1u << ws) - 1);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512d one_d = _mm512_set1_pd(1.0);
+    for (int u = 0; u < slots; u++) {
+        __m512 norm = _mm512_sqrt_ps(a[u]);
+        norm = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(norm, _mm512_setzero_ps(), _CMP_EQ_OQ),
+                                    norm, one);
+        const __m512d n_lo = _mm512_cvtps_pd(_mm512_castps512_ps256(norm));
+        const __m512d n_hi =
+            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(norm), 1)));
+        const __m256 lo = _mm512_cvtpd_ps(_mm512_div_pd(one_d, n_lo));
+        const __m256 hi = _mm512_cvtpd_ps(_mm512_div_pd(one_d, n_hi));
+        const __m512 r = _mm512_castpd_ps(_mm512_insertf64x4(
+            _mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
+        _mm512_mask_storeu_ps(mean + (size_t)(y0 + u) * ws, keep, m[u]);
+        _mm512_mask_storeu_ps(inv + (size_t)(y0 + u) * ws, keep, r);
+    }
+}
+
+/* All window rows (8 < ws <= 16), four at a time, the last group as wide as it needs. */
+__attribute__((target("avx512f"))) static void
+block_stats_avx512(const float *aoi, int aoi_w, int width, int height, int ws, float *mean,
+                   float *inv)
+{
+    int y0 = 0;
+    for (; y0 + 4 <= ws; y0 += 4)
+        stats_rows_avx512(aoi, aoi_w, width, height, ws, y0, 4, mean, inv);
+    switch (ws - y0) {
+    case 3:
+        stats_rows_avx512(aoi, aoi_w, width, height, ws, y0, 3, mean, inv);
+        break;
+    case 2:
+        stats_rows_avx512(aoi, aoi_w, width, height, ws, y0, 2, mean, inv);
+        break;
+    case 1:
+        stats_rows_avx512(aoi, aoi_w, width, height, ws, y0, 1, mean, inv);
+        break;
+    default:
+        break;
+    }
+}
+#endif
+
 /* im2colContrastNormBias with positions contiguous: z[j][y·ws + x] = (a − mean)·inv for
  * patch element j = c·height + r (column-major, OpenFace's column order), then zero
  * padding up to the stride. */
@@ -424,8 +514,35 @@ write_im2col_avx2(const float *aoi, int aoi_w, int width, int height, int ws, in
                                     _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(s + 8),
                                                                 _mm256_loadu_ps(mean + p + 8)),
                                                   _mm256_loadu_ps(inv + p + 8)));
-            for (int q = p_count; q < stride; q++)
-                zj[q] = 0.0f;
+            zero_padding_avx2(zj, p_count, stride);
+        }
+}
+
+/* The AVX-512 variant for 8 < ws <= 16: one 16-lane vector per window row instead of two
+ * 8-lane ones (for ws = 9 the second covered one position). Same order of stores and the
+ * same operations per element. */
+__attribute__((target("avx512f"))) static void
+write_im2col_avx512(const float *aoi, int aoi_w, int width, int height, int ws, int stride,
+                    const float *mean, const float *inv, float *z)
+{
+    const int p_count = ws * ws, last = ws - 1;
+    const __mmask16 keep = (__mmask16)((1u << ws) - 1);
+    for (int c = 0; c < width; c++)
+        for (int r = 0; r < height; r++) {
+            float *zj = z + (size_t)(c * height + r) * stride;
+            const float *src = aoi + (size_t)r * aoi_w + c;
+            for (int y = 0; y < last; y++) {
+                const int p = y * ws;
+                _mm512_storeu_ps(zj + p, _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(src + (size_t)y * aoi_w),
+                                                                     _mm512_loadu_ps(mean + p)),
+                                                       _mm512_loadu_ps(inv + p)));
+            }
+            const int p = last * ws;
+            _mm512_mask_storeu_ps(zj + p, keep,
+                                  _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(src + (size_t)last * aoi_w),
+                                                              _mm512_loadu_ps(mean + p)),
+                                                _mm512_loadu_ps(inv + p)));
+            zero_padding_avx2(zj, p_count, stride);
         }
 }
 #endif
@@ -920,12 +1037,16 @@ auface_status au_ccnf_response(const au_ccnf_expert *e, const float *aoi, int ao
     int use_avx2 = 0;
 #ifdef AU_CCNF_X86
     use_avx2 = cpu_has_avx2_fma();
+    const int use_avx512 = use_avx2 && __builtin_cpu_supports("avx512f");
 #endif
     memcpy(aoi_pad, aoi, (size_t)aoi_w * aoi_h * sizeof *aoi);
     memset(aoi_pad + (size_t)aoi_w * aoi_h, 0, AOI_PAD * sizeof *aoi);
     /* the AVX2 code takes window rows of at most 16 positions */
 #ifdef AU_CCNF_X86
-    if (use_avx2 && ws <= 16) {
+    if (use_avx512 && ws > 8 && ws <= 16) {
+        block_stats_avx512(aoi_pad, aoi_w, e->width, e->height, ws, mean, inv);
+        write_im2col_avx512(aoi_pad, aoi_w, e->width, e->height, ws, stride, mean, inv, z);
+    } else if (use_avx2 && ws <= 16) {
         block_stats_avx2(aoi_pad, aoi_w, e->width, e->height, ws, mean, inv);
         write_im2col_avx2(aoi_pad, aoi_w, e->width, e->height, ws, stride, mean, inv, z);
     } else

@@ -4,6 +4,14 @@
 #include <math.h>
 #include <stddef.h>
 
+/* x86-64 with GCC or Clang: an AVX2 factorisation chosen at run time (as
+ * math/openblas_gram.c does). AU_CHOLESKY_NO_SIMD builds only the portable code. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&                         \
+    !defined(AU_CHOLESKY_NO_SIMD)
+#define AU_CHOLESKY_X86 1
+#include <immintrin.h>
+#endif
+
 /* lapack.cpp det2 / det3 for a float matrix: products of floats taken in double. */
 static double det2(const float *m)
 {
@@ -147,6 +155,90 @@ factor_by_columns(float *a, int n, double *S)
     return 1;
 }
 
+#ifdef AU_CHOLESKY_X86
+/* Left-looking (Crout), vectorised over rows: column j of L is summed whole once columns
+ * 0..j−1 are finished, rows i > j side by side, each sum over k = 0..j−1 in order:
+ *   s_i = A[i][j] − Σ_k (float)(L[i][k]·L[j][k]),  L[i][j] = (float)(s_i·L[j][j]).
+ * The sums of a block of up to 16 rows stay in registers for the whole k loop (four
+ * doubles per instruction), where the right-looking schedule loads and stores every open
+ * sum at every step. The diagonal sums D_i = A[i][i] − Σ_k (double)L[i][k]² take their
+ * terms as each column is finished, so in k order too: every element gets CholImpl's
+ * terms in CholImpl's order, and the pivot test sees the same value. lc holds the columns
+ * of L contiguously (lc[k·LC_STRIDE + i] = L[i][k] for i > k), zero from row n on, so
+ * blocks may run past the last row: those lanes sum zeros and are never used. */
+#define LC_STRIDE (COLUMN_FACTOR_MAX_N + 16)
+
+/* Rows i0 .. i0 + 4·nacc − 1 of column j (nacc <= 4, a constant where it is inlined). */
+static inline __attribute__((always_inline, target("avx2"))) void
+column_rows_avx2(float *lc, int j, int i0, int nacc, double ljj)
+{
+    float *cj = lc + (size_t)j * LC_STRIDE + i0;
+    __m256d s[4];
+    for (int u = 0; u < nacc; u++)
+        s[u] = _mm256_cvtps_pd(_mm_loadu_ps(cj + 4 * u));
+    const float *ck = lc + i0;
+    for (int k = 0; k < j; k++, ck += LC_STRIDE) {
+        const __m128 ljk = _mm_set1_ps(lc[(size_t)k * LC_STRIDE + j]);
+        for (int u = 0; u < nacc; u++)
+            s[u] = _mm256_sub_pd(s[u],
+                                 _mm256_cvtps_pd(_mm_mul_ps(_mm_loadu_ps(ck + 4 * u), ljk)));
+    }
+    const __m256d d = _mm256_set1_pd(ljj);
+    for (int u = 0; u < nacc; u++)
+        _mm_storeu_ps(cj + 4 * u, _mm256_cvtpd_ps(_mm256_mul_pd(s[u], d)));
+}
+
+__attribute__((target("avx2"))) static int factor_left_avx2(float *a, int n)
+{
+    float lc[COLUMN_FACTOR_MAX_N * LC_STRIDE];
+    double diag[COLUMN_FACTOR_MAX_N + 4];
+    for (int j = 0; j < n; j++) {
+        float *cj = lc + (size_t)j * LC_STRIDE;
+        for (int i = j + 1; i < n; i++)
+            cj[i] = a[(size_t)i * n + j];
+        for (int i = n; i < LC_STRIDE; i++)
+            cj[i] = 0.0f;
+        diag[j] = a[(size_t)j * n + j];
+    }
+    for (int i = n; i < n + 4; i++)
+        diag[i] = 0.0;
+    for (int j = 0; j < n; j++) {
+        if (diag[j] < FLT_EPSILON)
+            return 0;
+        const float ljj = (float)(1. / sqrt(diag[j]));
+        for (int i0 = j + 1; i0 < n; i0 += 16) {
+            const int rest = n - i0;
+            if (rest > 12)
+                column_rows_avx2(lc, j, i0, 4, ljj);
+            else if (rest > 8)
+                column_rows_avx2(lc, j, i0, 3, ljj);
+            else if (rest > 4)
+                column_rows_avx2(lc, j, i0, 2, ljj);
+            else
+                column_rows_avx2(lc, j, i0, 1, ljj);
+        }
+        const float *cj = lc + (size_t)j * LC_STRIDE;
+        for (int i = j + 1; i < n; i += 4) {
+            const __m256d l = _mm256_cvtps_pd(_mm_loadu_ps(cj + i));
+            _mm256_storeu_pd(diag + i, _mm256_sub_pd(_mm256_loadu_pd(diag + i),
+                                                     _mm256_mul_pd(l, l)));
+        }
+        /* the layout of factor_by_columns: L below the diagonal, Lᵀ above */
+        a[(size_t)j * n + j] = ljj;
+        for (int i = j + 1; i < n; i++) {
+            a[(size_t)i * n + j] = cj[i];
+            a[(size_t)j * n + i] = cj[i];
+        }
+    }
+    return 1;
+}
+
+static int cpu_has_avx2(void)
+{
+    return __builtin_cpu_supports("avx2");
+}
+#endif
+
 /* The two substitutions with the factor of factor_by_rows/factor_by_columns, each sum
  * advancing as soon as its term is known (s: n open sums). */
 __attribute__((target_clones("fma", "default"))) static void
@@ -183,6 +275,14 @@ static int cholesky_impl(float *a, int n, float *b)
 {
     if (n <= COLUMN_FACTOR_MAX_N) {
         double open[COLUMN_FACTOR_MAX_N * (COLUMN_FACTOR_MAX_N + 1) / 2];
+#ifdef AU_CHOLESKY_X86
+        if (cpu_has_avx2()) {
+            if (!factor_left_avx2(a, n))
+                return 0;
+            substitute(a, n, b, open);
+            return 1;
+        }
+#endif
         if (!factor_by_columns(a, n, open))
             return 0;
         substitute(a, n, b, open);

@@ -350,13 +350,19 @@ void au_warp_affine_f32c1(const float *src, int sw, int sh, size_t sstride, cons
             int32_t X0, Y0;
             row_origin(M, y, &X0, &Y0);
             float *d = dst + (size_t)y * dstride + bx;
+            int tail_tried = 0;
             for (int i = 0; i < bw;) {
 #ifdef AU_WARP_X86
-                if (vector && i + 8 <= bw &&
-                    sample8_f32_avx2(src, sw, sh, (int)sstride, X0, Y0, adelta + i,
-                                     bdelta + i, d + i)) {
-                    i += 8;
-                    continue;
+                /* fewer than 8 left: the last 8 of the row, again from before i (the
+                 * values written twice are the same bits); tried once per row */
+                const int at = i + 8 <= bw ? i : bw - 8;
+                if (vector && at >= 0 && !tail_tried) {
+                    tail_tried = at != i;
+                    if (sample8_f32_avx2(src, sw, sh, (int)sstride, X0, Y0, adelta + at,
+                                         bdelta + at, d + at)) {
+                        i = at + 8;
+                        continue;
+                    }
                 }
 #endif
                 d[i] = sample_f32(src, sw, sh, sstride,
