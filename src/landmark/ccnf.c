@@ -724,40 +724,51 @@ static int cpu_has_avx2_fma(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/* Four neurons (rows w[0..3], which may repeat) x 16 positions, single chains: eight
- * independent FMA chains hide the FMA latency. */
-__attribute__((target("avx2,fma"))) static void
-single4_avx2(const float *const w[4], int rows, const float *z, int stride, int p0,
-             float *o0, float *o1, float *o2, float *o3)
+/* `count` neurons (rows w[0..count−1], count <= 4, a constant where it is inlined) x 16
+ * positions, single chains: two independent FMA chains per neuron (eight for four neurons)
+ * hide the FMA latency. */
+static inline __attribute__((always_inline, target("avx2,fma"))) void
+single_avx2(const float *const w[4], int count, int rows, const float *z, int stride, int p0,
+            float *const o[4])
 {
-    __m256 a0 = _mm256_set1_ps(w[0][0]), b0 = a0;
-    __m256 a1 = _mm256_set1_ps(w[1][0]), b1 = a1;
-    __m256 a2 = _mm256_set1_ps(w[2][0]), b2 = a2;
-    __m256 a3 = _mm256_set1_ps(w[3][0]), b3 = a3;
+    __m256 a[4], b[4];
+    for (int u = 0; u < count; u++)
+        a[u] = b[u] = _mm256_set1_ps(w[u][0]);
     const float *zp = z + p0;
     for (int j = 1; j <= rows; j++, zp += stride) {
         const __m256 z0 = _mm256_loadu_ps(zp), z1 = _mm256_loadu_ps(zp + 8);
-        __m256 u = _mm256_broadcast_ss(w[0] + j);
-        a0 = _mm256_fmadd_ps(u, z0, a0);
-        b0 = _mm256_fmadd_ps(u, z1, b0);
-        u = _mm256_broadcast_ss(w[1] + j);
-        a1 = _mm256_fmadd_ps(u, z0, a1);
-        b1 = _mm256_fmadd_ps(u, z1, b1);
-        u = _mm256_broadcast_ss(w[2] + j);
-        a2 = _mm256_fmadd_ps(u, z0, a2);
-        b2 = _mm256_fmadd_ps(u, z1, b2);
-        u = _mm256_broadcast_ss(w[3] + j);
-        a3 = _mm256_fmadd_ps(u, z0, a3);
-        b3 = _mm256_fmadd_ps(u, z1, b3);
+        for (int u = 0; u < count; u++) {
+            const __m256 wu = _mm256_broadcast_ss(w[u] + j);
+            a[u] = _mm256_fmadd_ps(wu, z0, a[u]);
+            b[u] = _mm256_fmadd_ps(wu, z1, b[u]);
+        }
     }
-    _mm256_storeu_ps(o0, a0);
-    _mm256_storeu_ps(o0 + 8, b0);
-    _mm256_storeu_ps(o1, a1);
-    _mm256_storeu_ps(o1 + 8, b1);
-    _mm256_storeu_ps(o2, a2);
-    _mm256_storeu_ps(o2 + 8, b2);
-    _mm256_storeu_ps(o3, a3);
-    _mm256_storeu_ps(o3 + 8, b3);
+    for (int u = 0; u < count; u++) {
+        _mm256_storeu_ps(o[u], a[u]);
+        _mm256_storeu_ps(o[u] + 8, b[u]);
+    }
+}
+
+/* The single-chain groups: four neurons, or the last one to three of a set (a file's
+ * experts have 7 neurons, 3 of them single chains). */
+__attribute__((target("avx2,fma"))) static void
+single_group_avx2(const float *const w[4], int count, int rows, const float *z, int stride,
+                  int p0, float *const o[4])
+{
+    switch (count) {
+    case 1:
+        single_avx2(w, 1, rows, z, stride, p0, o);
+        break;
+    case 2:
+        single_avx2(w, 2, rows, z, stride, p0, o);
+        break;
+    case 3:
+        single_avx2(w, 3, rows, z, stride, p0, o);
+        break;
+    default:
+        single_avx2(w, 4, rows, z, stride, p0, o);
+        break;
+    }
 }
 
 /* Four neurons x 8 positions as even/odd pairs (eight chains again). */
@@ -800,11 +811,55 @@ pair4_avx2(const float *const w[4], int rows, const float *z, int stride, int p,
     _mm256_storeu_ps(o3, _mm256_add_ps(e3, d3));
 }
 
-/* The neurons idx[0..count−1] in groups of four; a short group repeats its last neuron
- * (computed twice, stored to the same place). */
+/* pair4_avx2 for all 16 positions of a block with AVX-512: the same eight chains, each
+ * 16 positions wide (half the loads, broadcasts and FMA instructions of two 8-position
+ * calls). */
+__attribute__((target("avx512f"))) static void
+pair4_avx512(const float *const w[4], int rows, const float *z, int stride, int p,
+             float *o0, float *o1, float *o2, float *o3)
+{
+    const int k = rows + 1, k8 = k / 8 * 8;
+    __m512 e0 = _mm512_set1_ps(w[0][0]), e1 = _mm512_set1_ps(w[1][0]);
+    __m512 e2 = _mm512_set1_ps(w[2][0]), e3 = _mm512_set1_ps(w[3][0]);
+    __m512 d0 = _mm512_setzero_ps(), d1 = d0, d2 = d0, d3 = d0;
+    const float *zp = z + p;
+    int q = 1;
+    for (; q + 1 < k8; q += 2, zp += 2 * (size_t)stride) {
+        const __m512 za = _mm512_loadu_ps(zp), zb = _mm512_loadu_ps(zp + stride);
+        d0 = _mm512_fmadd_ps(_mm512_set1_ps(w[0][q]), za, d0);
+        e0 = _mm512_fmadd_ps(_mm512_set1_ps(w[0][q + 1]), zb, e0);
+        d1 = _mm512_fmadd_ps(_mm512_set1_ps(w[1][q]), za, d1);
+        e1 = _mm512_fmadd_ps(_mm512_set1_ps(w[1][q + 1]), zb, e1);
+        d2 = _mm512_fmadd_ps(_mm512_set1_ps(w[2][q]), za, d2);
+        e2 = _mm512_fmadd_ps(_mm512_set1_ps(w[2][q + 1]), zb, e2);
+        d3 = _mm512_fmadd_ps(_mm512_set1_ps(w[3][q]), za, d3);
+        e3 = _mm512_fmadd_ps(_mm512_set1_ps(w[3][q + 1]), zb, e3);
+    }
+    const __m512 zl = _mm512_loadu_ps(zp); /* q = k8 − 1: the last odd term */
+    d0 = _mm512_fmadd_ps(_mm512_set1_ps(w[0][q]), zl, d0);
+    d1 = _mm512_fmadd_ps(_mm512_set1_ps(w[1][q]), zl, d1);
+    d2 = _mm512_fmadd_ps(_mm512_set1_ps(w[2][q]), zl, d2);
+    d3 = _mm512_fmadd_ps(_mm512_set1_ps(w[3][q]), zl, d3);
+    for (q = k8, zp += stride; q < k; q++, zp += stride) {
+        const __m512 zq = _mm512_loadu_ps(zp);
+        e0 = _mm512_fmadd_ps(_mm512_set1_ps(w[0][q]), zq, e0);
+        e1 = _mm512_fmadd_ps(_mm512_set1_ps(w[1][q]), zq, e1);
+        e2 = _mm512_fmadd_ps(_mm512_set1_ps(w[2][q]), zq, e2);
+        e3 = _mm512_fmadd_ps(_mm512_set1_ps(w[3][q]), zq, e3);
+    }
+    _mm512_storeu_ps(o0, _mm512_add_ps(e0, d0));
+    _mm512_storeu_ps(o1, _mm512_add_ps(e1, d1));
+    _mm512_storeu_ps(o2, _mm512_add_ps(e2, d2));
+    _mm512_storeu_ps(o3, _mm512_add_ps(e3, d3));
+}
+
+/* The neurons idx[0..count−1] in groups of four; a short group of pairs repeats its last
+ * neuron (computed twice, stored to the same place), a short group of single chains is
+ * summed as it is. */
 static void neurons_avx2(const float *wm, int wstride, int rows, const float *z, int stride,
                          int p0, const int *idx, int count, int pair, float act[][BLOCK])
 {
+    const int avx512 = __builtin_cpu_supports("avx512f");
     for (int g = 0; g < count; g += 4) {
         int n4[4];
         const float *w[4];
@@ -813,7 +868,12 @@ static void neurons_avx2(const float *wm, int wstride, int rows, const float *z,
             w[i] = wm + (size_t)n4[i] * wstride;
         }
         if (!pair) {
-            single4_avx2(w, rows, z, stride, p0, act[n4[0]], act[n4[1]], act[n4[2]],
+            float *const o[4] = {act[n4[0]], act[n4[1]], act[n4[2]], act[n4[3]]};
+            single_group_avx2(w, count - g < 4 ? count - g : 4, rows, z, stride, p0, o);
+            continue;
+        }
+        if (avx512) {
+            pair4_avx512(w, rows, z, stride, p0, act[n4[0]], act[n4[1]], act[n4[2]],
                          act[n4[3]]);
             continue;
         }
