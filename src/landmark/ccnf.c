@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "math/cholesky.h"
+#include "math/exp_batch.h"
 #include "math/openblas_sposv.h"
 #include "math/warp_affine.h"
 
@@ -1026,7 +1027,7 @@ static void activations_block(const au_ccnf_expert *e, const pair_tiles *tiles,
 }
 
 /* rb[t] = (float)((double)rb[t] + two_alpha/(1 + ex[t])) for t < count: the sigmoid terms
- * of one neuron with its exp already taken. Apart from the exp calls so that the double
+ * of one neuron with its exp already taken. Apart from the exps so that the double
  * divisions vectorise (four per instruction in the AVX clone instead of one scalar division
  * each); every element's operations are the same. */
 __attribute__((target_clones("fma", "default"))) static void
@@ -1054,9 +1055,10 @@ static void neuron_block(const au_ccnf_expert *e, const pair_tiles *tiles,
         const double alpha = e->alpha[k];
         if (!(alpha > AU_CCNF_MIN_ALPHA))
             continue;
-        double ex[BLOCK];
+        double neg[BLOCK], ex[BLOCK];
         for (int t = 0; t < valid; t++)
-            ex[t] = exp(-(double)act[k][t]);
+            neg[t] = -(double)act[k][t];
+        au_exp_batch(neg, valid, ex);
         add_sigmoids(ex, valid, 2.0 * alpha, rb);
     }
     for (int t = 0; t < BLOCK; t++)

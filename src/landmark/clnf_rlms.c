@@ -7,6 +7,7 @@
 #include "landmark/ccnf.h"
 #include "landmark/clnf_pdm_ops.h"
 #include "math/cholesky.h"
+#include "math/exp_batch.h"
 #include "math/openblas_gram.h"
 
 /* x86-64 with GCC or Clang: an AVX path for the mean shifts of eight landmarks, chosen at
@@ -20,6 +21,8 @@
 #define CONVERGENCE_PX 0.01
 /* NU_RLMS: loglhood += log(sum + 1e-8), "the offset is there for numerical stability" */
 #define LOG_EPSILON 1e-8
+/* Cells of a response-map row whose exps au_clnf_landmark_likelihood takes together. */
+#define LHOOD_CHUNK 32
 /* NU_RLMS: landmark_lhoods = cv::Mat_<float>(n, 1, -1e8) */
 #define INVISIBLE_LHOOD (-1e8f)
 
@@ -243,12 +246,21 @@ float au_clnf_landmark_likelihood(const float *resp, int ws, float dx, float dy,
     float sum = 0.0f;
     for (int ii = 0; ii < ws; ii++) {
         const float vx = (dy - (float)ii) * (dy - (float)ii);
-        for (int jj = 0; jj < ws; jj++) {
-            const float vy = (dx - (float)jj) * (dx - (float)jj);
-            /* v *= exp(-0.5*(vx+vy)/(sigma*sigma)) */
-            const float v = (float)((double)resp[ii * ws + jj] *
-                                    exp(-0.5 * (double)(vx + vy) / sigma_sq));
-            sum += v;
+        /* v *= exp(-0.5*(vx+vy)/(sigma*sigma)), the exps of up to LHOOD_CHUNK cells of a
+         * row taken together */
+        for (int j0 = 0; j0 < ws; j0 += LHOOD_CHUNK) {
+            const int cnt = ws - j0 < LHOOD_CHUNK ? ws - j0 : LHOOD_CHUNK;
+            double arg[LHOOD_CHUNK], e[LHOOD_CHUNK];
+            for (int t = 0; t < cnt; t++) {
+                const float jj = (float)(j0 + t);
+                const float vy = (dx - jj) * (dx - jj);
+                arg[t] = -0.5 * (double)(vx + vy) / sigma_sq;
+            }
+            au_exp_batch(arg, cnt, e);
+            for (int t = 0; t < cnt; t++) {
+                const float v = (float)((double)resp[ii * ws + j0 + t] * e[t]);
+                sum += v;
+            }
         }
     }
     return sum;
