@@ -725,51 +725,70 @@ static int cpu_has_avx2_fma(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/* `count` neurons (rows w[0..count−1], count <= 4, a constant where it is inlined) x 16
- * positions, single chains: two independent FMA chains per neuron (eight for four neurons)
- * hide the FMA latency. */
-static inline __attribute__((always_inline, target("avx2,fma"))) void
-single_avx2(const float *const w[4], int count, int rows, const float *z, int stride, int p0,
-            float *const o[4])
+/* Four neurons (rows w[0..3], which may repeat) x 16 positions, single chains: eight
+ * independent FMA chains hide the FMA latency. */
+__attribute__((target("avx2,fma"))) static void
+single4_avx2(const float *const w[4], int rows, const float *z, int stride, int p0,
+             float *o0, float *o1, float *o2, float *o3)
 {
-    __m256 a[4], b[4];
-    for (int u = 0; u < count; u++)
-        a[u] = b[u] = _mm256_set1_ps(w[u][0]);
+    __m256 a0 = _mm256_set1_ps(w[0][0]), b0 = a0;
+    __m256 a1 = _mm256_set1_ps(w[1][0]), b1 = a1;
+    __m256 a2 = _mm256_set1_ps(w[2][0]), b2 = a2;
+    __m256 a3 = _mm256_set1_ps(w[3][0]), b3 = a3;
     const float *zp = z + p0;
     for (int j = 1; j <= rows; j++, zp += stride) {
         const __m256 z0 = _mm256_loadu_ps(zp), z1 = _mm256_loadu_ps(zp + 8);
-        for (int u = 0; u < count; u++) {
-            const __m256 wu = _mm256_broadcast_ss(w[u] + j);
-            a[u] = _mm256_fmadd_ps(wu, z0, a[u]);
-            b[u] = _mm256_fmadd_ps(wu, z1, b[u]);
-        }
+        __m256 u = _mm256_broadcast_ss(w[0] + j);
+        a0 = _mm256_fmadd_ps(u, z0, a0);
+        b0 = _mm256_fmadd_ps(u, z1, b0);
+        u = _mm256_broadcast_ss(w[1] + j);
+        a1 = _mm256_fmadd_ps(u, z0, a1);
+        b1 = _mm256_fmadd_ps(u, z1, b1);
+        u = _mm256_broadcast_ss(w[2] + j);
+        a2 = _mm256_fmadd_ps(u, z0, a2);
+        b2 = _mm256_fmadd_ps(u, z1, b2);
+        u = _mm256_broadcast_ss(w[3] + j);
+        a3 = _mm256_fmadd_ps(u, z0, a3);
+        b3 = _mm256_fmadd_ps(u, z1, b3);
     }
-    for (int u = 0; u < count; u++) {
-        _mm256_storeu_ps(o[u], a[u]);
-        _mm256_storeu_ps(o[u] + 8, b[u]);
-    }
+    _mm256_storeu_ps(o0, a0);
+    _mm256_storeu_ps(o0 + 8, b0);
+    _mm256_storeu_ps(o1, a1);
+    _mm256_storeu_ps(o1 + 8, b1);
+    _mm256_storeu_ps(o2, a2);
+    _mm256_storeu_ps(o2 + 8, b2);
+    _mm256_storeu_ps(o3, a3);
+    _mm256_storeu_ps(o3 + 8, b3);
 }
 
-/* The single-chain groups: four neurons, or the last one to three of a set (a file's
- * experts have 7 neurons, 3 of them single chains). */
+/* Three neurons x 16 positions, single chains (six chains): the experts' 7 neurons have
+ * 3 single-chain ones, which single4_avx2 would take with a duplicate fourth. */
 __attribute__((target("avx2,fma"))) static void
-single_group_avx2(const float *const w[4], int count, int rows, const float *z, int stride,
-                  int p0, float *const o[4])
+single3_avx2(const float *const w[4], int rows, const float *z, int stride, int p0,
+             float *o0, float *o1, float *o2)
 {
-    switch (count) {
-    case 1:
-        single_avx2(w, 1, rows, z, stride, p0, o);
-        break;
-    case 2:
-        single_avx2(w, 2, rows, z, stride, p0, o);
-        break;
-    case 3:
-        single_avx2(w, 3, rows, z, stride, p0, o);
-        break;
-    default:
-        single_avx2(w, 4, rows, z, stride, p0, o);
-        break;
+    __m256 a0 = _mm256_set1_ps(w[0][0]), b0 = a0;
+    __m256 a1 = _mm256_set1_ps(w[1][0]), b1 = a1;
+    __m256 a2 = _mm256_set1_ps(w[2][0]), b2 = a2;
+    const float *zp = z + p0;
+    for (int j = 1; j <= rows; j++, zp += stride) {
+        const __m256 z0 = _mm256_loadu_ps(zp), z1 = _mm256_loadu_ps(zp + 8);
+        __m256 u = _mm256_broadcast_ss(w[0] + j);
+        a0 = _mm256_fmadd_ps(u, z0, a0);
+        b0 = _mm256_fmadd_ps(u, z1, b0);
+        u = _mm256_broadcast_ss(w[1] + j);
+        a1 = _mm256_fmadd_ps(u, z0, a1);
+        b1 = _mm256_fmadd_ps(u, z1, b1);
+        u = _mm256_broadcast_ss(w[2] + j);
+        a2 = _mm256_fmadd_ps(u, z0, a2);
+        b2 = _mm256_fmadd_ps(u, z1, b2);
     }
+    _mm256_storeu_ps(o0, a0);
+    _mm256_storeu_ps(o0 + 8, b0);
+    _mm256_storeu_ps(o1, a1);
+    _mm256_storeu_ps(o1 + 8, b1);
+    _mm256_storeu_ps(o2, a2);
+    _mm256_storeu_ps(o2 + 8, b2);
 }
 
 /* Four neurons x 8 positions as even/odd pairs (eight chains again). */
@@ -854,9 +873,8 @@ pair4_avx512(const float *const w[4], int rows, const float *z, int stride, int 
     _mm512_storeu_ps(o3, _mm512_add_ps(e3, d3));
 }
 
-/* The neurons idx[0..count−1] in groups of four; a short group of pairs repeats its last
- * neuron (computed twice, stored to the same place), a short group of single chains is
- * summed as it is. */
+/* The neurons idx[0..count−1] in groups of four; a short group repeats its last neuron
+ * (computed twice, stored to the same place), except a group of three single chains. */
 static void neurons_avx2(const float *wm, int wstride, int rows, const float *z, int stride,
                          int p0, const int *idx, int count, int pair, float act[][BLOCK])
 {
@@ -868,9 +886,13 @@ static void neurons_avx2(const float *wm, int wstride, int rows, const float *z,
             n4[i] = idx[g + i < count ? g + i : count - 1];
             w[i] = wm + (size_t)n4[i] * wstride;
         }
+        if (!pair && count - g == 3) {
+            single3_avx2(w, rows, z, stride, p0, act[n4[0]], act[n4[1]], act[n4[2]]);
+            continue;
+        }
         if (!pair) {
-            float *const o[4] = {act[n4[0]], act[n4[1]], act[n4[2]], act[n4[3]]};
-            single_group_avx2(w, count - g < 4 ? count - g : 4, rows, z, stride, p0, o);
+            single4_avx2(w, rows, z, stride, p0, act[n4[0]], act[n4[1]], act[n4[2]],
+                         act[n4[3]]);
             continue;
         }
         if (avx512) {
