@@ -1073,15 +1073,21 @@ static void neuron_block(const au_ccnf_expert *e, const pair_tiles *tiles,
     float rb[BLOCK];
     for (int t = 0; t < BLOCK; t++)
         rb[t] = 0.0f;
+    /* the exps of all neurons of the block in one batch, then the sums in neuron order */
+    double neg[AU_CCNF_MAX_NEURONS * BLOCK], ex[AU_CCNF_MAX_NEURONS * BLOCK];
+    int n = 0;
+    for (int k = 0; k < k_count; k++)
+        if (e->alpha[k] > AU_CCNF_MIN_ALPHA)
+            for (int t = 0; t < valid; t++)
+                neg[n++] = -(double)act[k][t];
+    au_exp_batch(neg, n, ex);
+    n = 0;
     for (int k = 0; k < k_count; k++) {
         const double alpha = e->alpha[k];
         if (!(alpha > AU_CCNF_MIN_ALPHA))
             continue;
-        double neg[BLOCK], ex[BLOCK];
-        for (int t = 0; t < valid; t++)
-            neg[t] = -(double)act[k][t];
-        au_exp_batch(neg, valid, ex);
-        add_sigmoids(ex, valid, 2.0 * alpha, rb);
+        add_sigmoids(ex + n, valid, 2.0 * alpha, rb);
+        n += valid;
     }
     for (int t = 0; t < BLOCK; t++)
         r[p0 + t] = rb[t];

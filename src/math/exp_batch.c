@@ -14,6 +14,7 @@
 #define AU_EXP_X86 1
 #include <immintrin.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #endif
 
 #ifdef AU_EXP_X86
@@ -39,6 +40,8 @@ static const double C4 = 0x1.55555cf172b91p-5, C5 = 0x1.1111167a4d017p-7;
 static uint64_t tab[2 * EXP_N];
 static int vector_ok;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+/* Set (release) once init has run, so that the calls after it skip pthread_once. */
+static atomic_int init_done;
 
 /* ---- the table: 2^(k/N) in quad-double (two _Float128, ≈ 220 bits) ------------------- *
  * T_k needs 2^(k/N) to far more than the 113 bits of one _Float128: rounding T_k to double
@@ -164,7 +167,10 @@ static void init(void)
 
 int au_exp_batch_vectorised(void)
 {
-    pthread_once(&init_once, init);
+    if (!atomic_load_explicit(&init_done, memory_order_acquire)) {
+        pthread_once(&init_once, init);
+        atomic_store_explicit(&init_done, 1, memory_order_release);
+    }
     return vector_ok;
 }
 
