@@ -29,6 +29,7 @@ typedef struct fit_state {
     float jac[MAX_ROWS * AU_PDM_JSTRIDE];  /* 2n' x (6+m), row stride AU_PDM_JSTRIDE */
     float hess[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS];
     float grad[AU_PDM_MAX_PARAMS];
+    au_gram_plan gram_plan;                /* the Hessian's shape, kept over the iterations */
 } fit_state;
 
 /* Keeps the visible points (x != 0): rows i, i+n, i+2n of M and V (also transposed, for
@@ -144,6 +145,7 @@ static float initial_error(const fit_state *st, const float global[6])
 int au_calc_params(const au_pdm *pdm, const float *landmarks2n, float global[6], float *local)
 {
     fit_state st; /* every entry is written before it is read */
+    st.gram_plan.cols = 0; /* no Hessian shape yet */
     const int m = pdm->m;
     memset(local, 0, (size_t)(m > 0 ? m : 0) * sizeof(float));
     memset(global, 0, 6 * sizeof(float));
@@ -184,7 +186,8 @@ int au_calc_params(const au_pdm *pdm, const float *landmarks2n, float global[6],
         au_pdm_jacobian(vis, st.shape, global, 0, st.jac);
         au_pdm_gradient(st.jac, rows, cols, resid, st.reg, p, st.grad);
         /* W = I: J_w_t is J itself */
-        au_openblas_gram_f32(st.jac, st.jac, rows, cols, AU_PDM_JSTRIDE, st.reg, st.hess);
+        au_openblas_gram_f32(st.jac, st.jac, rows, cols, AU_PDM_JSTRIDE, st.reg, st.hess,
+                             &st.gram_plan);
         memcpy(delta, st.grad, (size_t)cols * sizeof(float));
         au_cholesky_solve_f32(st.hess, cols, delta); /* delta = 0 if H is not PD */
         for (int k = 0; k < cols; k++)

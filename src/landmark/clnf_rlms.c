@@ -362,7 +362,8 @@ float au_clnf_nu_rlms(const au_clnf_rlms_setup *s, float global[6], float *local
         /* rhs = J_w_t·m, minus the prior regTerm·p (one cv::gemm; none in the rigid pass,
          * whose 6 columns have no modes) */
         au_pdm_gradient(Jw, rows, cols, w->shifts, w->reg_diag, local, w->rhs);
-        au_openblas_gram_f32(w->J, Jw, rows, cols, AU_PDM_JSTRIDE, w->reg_diag, w->H);
+        au_openblas_gram_f32(w->J, Jw, rows, cols, AU_PDM_JSTRIDE, w->reg_diag, w->H,
+                             &w->gram_plan);
         au_cholesky_solve_f32(w->H, cols, w->rhs); /* Δ = 0 if H is not positive definite */
         au_pdm_update_parameters(w->rhs, cols, m, local, global);
         au_clnf_clamp_local(pdm, local);

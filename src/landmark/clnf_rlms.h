@@ -27,6 +27,7 @@
 #include "common/error.h"
 #include "face/pdm.h"
 #include "face/pdm_fit.h"
+#include "math/openblas_gram.h"
 
 /* KDE grid step in response pixels (NonVectorisedMeanShift_precalc_kde: step_size = 0.1). */
 #define AU_CLNF_KDE_STEP 0.1f
@@ -96,6 +97,7 @@ typedef struct au_clnf_rlms_scratch {
     float H[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS];
     float rhs[AU_PDM_MAX_PARAMS];
     float reg_diag[AU_PDM_MAX_PARAMS];
+    au_gram_plan gram_plan; /* the Hessian's shape (au_openblas_gram_f32); zeroed = none */
 } au_clnf_rlms_scratch;
 
 /* CLNF::NU_RLMS from (global, local), which it updates in place (a rigid pass changes only

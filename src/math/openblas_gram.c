@@ -223,22 +223,9 @@ static void tile_needs(const unsigned char *split, int cols, int sym, unsigned c
         }
 }
 
-/* What the AVX2 path needs to know about one shape, which depends only on cols, on
- * whether rows >= 8 (haswell_split_tiles) and on sym: the tiles to sum, and for every
- * element H[r·cols + c] where it is in the tile results (src, an index into S followed by
- * P, MAXC x MAXC each). Building it costs more than the gathering it serves, and the PDM
- * fits ask for the same few shapes thousands of times, so each thread keeps the last
- * PLAN_CACHE plans it built. */
-#define PLAN_CACHE 8
+typedef au_gram_plan gram_plan;
 
-typedef struct gram_plan {
-    int cols, blocked, sym; /* the key; cols = 0: unused */
-    unsigned char need_single[TILES * TILES], need_pair[2 * TILES * TILES];
-    uint16_t src[MAXC * MAXC];
-} gram_plan;
-
-_Static_assert(2 * MAXC * MAXC <= UINT16_MAX + 1, "plan indices must fit 16 bits");
-
+_Static_assert(TILES == AU_OPENBLAS_GRAM_TILES, "the plan's tile tables");
 static void build_plan(int cols, int rows, int sym, gram_plan *plan)
 {
     unsigned char split[MAXC * MAXC];
@@ -258,16 +245,11 @@ static void build_plan(int cols, int rows, int sym, gram_plan *plan)
     plan->sym = sym;
 }
 
-static const gram_plan *find_plan(int cols, int rows, int sym)
+/* The plan for this shape: the caller's, rebuilt if it was made for another shape. */
+static const gram_plan *plan_for(int cols, int rows, int sym, gram_plan *plan)
 {
-    static _Thread_local gram_plan plans[PLAN_CACHE];
-    static _Thread_local int next;
-    for (int i = 0; i < PLAN_CACHE; i++)
-        if (plans[i].cols == cols && plans[i].blocked == (rows >= 8) && plans[i].sym == sym)
-            return &plans[i];
-    gram_plan *plan = &plans[next];
-    next = (next + 1) % PLAN_CACHE;
-    build_plan(cols, rows, sym, plan);
+    if (plan->cols != cols || plan->blocked != (rows >= 8) || plan->sym != sym)
+        build_plan(cols, rows, sym, plan);
     return plan;
 }
 
@@ -302,7 +284,7 @@ static void gram_tiles_avx2(const float *A, const float *Aw, int rows, int cols,
 #endif
 
 void au_openblas_gram_f32(const float *A, const float *Aw, int rows, int cols, int ld,
-                          const float *d, float *H)
+                          const float *d, float *H, au_gram_plan *plan)
 {
     if (cols < 1 || cols > MAXC)
         return;
@@ -312,16 +294,22 @@ void au_openblas_gram_f32(const float *A, const float *Aw, int rows, int cols, i
         /* Only the tiles holding an element that takes that pattern are summed (for the
          * 40-column non-rigid Hessian most tiles are single chains only); the others are
          * never read. */
-        const gram_plan *plan = find_plan(cols, rows, sym);
+        gram_plan own;
+        if (!plan) {
+            own.cols = 0;
+            plan = &own;
+        }
+        const gram_plan *p = plan_for(cols, rows, sym, plan);
         float st[2 * MAXC * MAXC]; /* S (single chains), then P (even + odd) */
-        gram_tiles_avx2(A, Aw, rows, cols, ld, sym, plan->need_single, plan->need_pair, st,
+        gram_tiles_avx2(A, Aw, rows, cols, ld, sym, p->need_single, p->need_pair, st,
                         st + MAXC * MAXC);
-        gather_avx2(st, plan->src, cols * cols, H);
+        gather_avx2(st, p->src, cols * cols, H);
         for (int r = 0; r < cols; r++)
             H[r * cols + r] = (d ? d[r] : 0.0f) + H[r * cols + r];
         return;
     }
 #endif
+    (void)plan; /* the portable path needs none */
     unsigned char split[MAXC * MAXC];
     haswell_split_tiles(cols, rows, split);
     /* Row-major H(r, c) is C(c, r) of the column-major BLAS result: split[r·cols + c]. With

@@ -18,8 +18,24 @@
 #ifndef AU_MATH_OPENBLAS_GRAM_H
 #define AU_MATH_OPENBLAS_GRAM_H
 
+#include <stdint.h>
+
 /* Most columns (cols) au_openblas_gram_f32 accepts; a multiple of 8. */
 #define AU_OPENBLAS_GRAM_MAX_COLS 48
+#define AU_OPENBLAS_GRAM_TILES (AU_OPENBLAS_GRAM_MAX_COLS / 8)
+
+/* What the AVX2 path works out for one shape of H, which depends only on cols, on whether
+ * rows >= 8 and on whether Aw is A: the tiles to sum and where each element of H is in
+ * their results. Building it costs more than the product it serves, and a PDM fit asks for
+ * the same shape at every iteration, so the caller keeps one per fit (in its scratch) and
+ * passes it to every call: it is rebuilt only when the shape changes. Zero-initialised
+ * means "none yet". */
+typedef struct au_gram_plan {
+    int cols, blocked, sym; /* the shape it was built for; cols = 0: none */
+    unsigned char need_single[AU_OPENBLAS_GRAM_TILES * AU_OPENBLAS_GRAM_TILES];
+    unsigned char need_pair[2 * AU_OPENBLAS_GRAM_TILES * AU_OPENBLAS_GRAM_TILES];
+    uint16_t src[AU_OPENBLAS_GRAM_MAX_COLS * AU_OPENBLAS_GRAM_MAX_COLS];
+} au_gram_plan;
 
 /* H = Awᵀ·A + diag(d): element (r, c) of the row-major cols x cols H is
  * Σ_k Aw[k][r]·A[k][c] over k = 0..rows−1 in the order described above, plus d[r] on the
@@ -31,10 +47,11 @@
  * When ld is at least cols rounded up to a multiple of 8, an AVX2/FMA kernel is chosen at
  * run time on CPUs that have it (the same bits); it reads whole 8-float groups of each row,
  * so columns cols..(rounded up − 1) are read but never influence the result. Does nothing
- * when cols is outside 1..AU_OPENBLAS_GRAM_MAX_COLS. Thread-safe; allocates nothing (about
- * 20 kB of stack; the AVX2 path keeps about 38 kB of thread-local tables of the last shapes
- * it saw). Define AU_OPENBLAS_GRAM_NO_SIMD to build only the portable code. */
+ * when cols is outside 1..AU_OPENBLAS_GRAM_MAX_COLS. `plan`: the caller's plan for this
+ * loop (see au_gram_plan; updated when the shape differs), or NULL to build one on the
+ * stack for this call. Thread-safe for distinct plans; allocates nothing (about 20 kB of
+ * stack). Define AU_OPENBLAS_GRAM_NO_SIMD to build only the portable code. */
 void au_openblas_gram_f32(const float *A, const float *Aw, int rows, int cols, int ld,
-                          const float *d, float *H);
+                          const float *d, float *H, au_gram_plan *plan);
 
 #endif

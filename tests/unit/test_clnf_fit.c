@@ -328,13 +328,13 @@ static void test_hessian(void)
             reg[c] = c < 6 ? 0.0f : (float)rng_uniform();
         for (int weighted = 0; weighted < 2; weighted++) {
             const float *jw = weighted ? Jw : J;
-            au_openblas_gram_f32(J, jw, rows, cols, AU_PDM_JSTRIDE, reg, H);
+            au_openblas_gram_f32(J, jw, rows, cols, AU_PDM_JSTRIDE, reg, H, NULL);
             ref_hessian(J, jw, rows, cols, reg, R);
             all_same &= memcmp(H, R, (size_t)cols * cols * sizeof(float)) == 0;
         }
         /* unweighted: JᵀJ is symmetric except where one of (r, c), (c, r) is in a split
          * tile; check that elements outside split tiles agree with their mirror */
-        au_openblas_gram_f32(J, J, rows, cols, AU_PDM_JSTRIDE, NULL, H);
+        au_openblas_gram_f32(J, J, rows, cols, AU_PDM_JSTRIDE, NULL, H, NULL);
         unsigned char split[AU_PDM_MAX_PARAMS * AU_PDM_MAX_PARAMS];
         ref_split(cols, rows, split);
         for (int r = 0; r < cols; r++)
