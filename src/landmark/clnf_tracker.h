@@ -43,8 +43,8 @@ typedef struct au_clnf_tracker au_clnf_tracker;
  * min(threads, AU_CLNF_TRACKER_MAX_THREADS) threads, i.e. that many − 1 helper threads
  * started here (none for threads <= 1), which take part in every step: the grey conversion,
  * the per-landmark responses and the part models (au_clnf_fitter_use_pool). The results do
- * not depend on the number of threads. A tracked frame of 2015-10-15-15-14.avi (640x480)
- * takes ≈ 3.0 ms on 1 thread and ≈ 2.0–2.1 ms on 2 with the second core otherwise idle.
+ * not depend on the number of threads. The time of a tracked frame is auface-bench's
+ * "landmarks" stage (`auface-bench --landmarks clnf`).
  * Errors: those of au_clnf_fitter_create and au_task_pool_create, AUFACE_ERR_NOMEM. */
 auface_status au_clnf_tracker_create(au_clnf_tracker **out, const au_clnf_model *model,
                                      const au_mtcnn *mtcnn, const au_clnf_params *params,
