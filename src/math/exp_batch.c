@@ -7,10 +7,12 @@
 #include <string.h>
 
 /* The vector path needs x86-64 with GCC or Clang (AVX2/FMA intrinsics, run-time CPU
- * check), glibc (whose exp it reproduces; its libm also provides the _Float128 functions)
- * and pthread_once. AU_EXP_BATCH_NO_SIMD builds only the calls to exp. */
+ * check), a compiler with _Float128 (GCC; __FLT128_MANT_DIG__ tells, Clang 14 has only
+ * __float128), glibc (whose exp it reproduces; its libm also provides the _Float128
+ * functions) and pthread_once. Otherwise, or with AU_EXP_BATCH_NO_SIMD, every value goes
+ * to exp. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && defined(__GLIBC__) &&  \
-    !defined(AU_EXP_BATCH_NO_SIMD)
+    defined(__FLT128_MANT_DIG__) && !defined(AU_EXP_BATCH_NO_SIMD)
 #define AU_EXP_X86 1
 #include <immintrin.h>
 #include <pthread.h>
