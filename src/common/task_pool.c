@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common/c_locale.h"
+#include "common/thread_name.h"
 
 /* Each job's tasks are cut into one contiguous share per thread; a thread runs its own share
  * first, then claims what is left of the others'. With the same number of tasks (the same
@@ -77,6 +78,7 @@ static void *helper_main(void *arg)
 {
     helper *me = arg;
     au_task_pool *p = me->pool;
+    au_thread_name_set("auface-pool");
     au_c_locale_scope numbers; /* a new thread starts in the global locale */
     au_c_locale_enter(&numbers);
     pthread_mutex_lock(&p->mu);

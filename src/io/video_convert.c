@@ -11,6 +11,7 @@
 #include <libswscale/swscale.h>
 
 #include "common/c_locale.h"
+#include "common/thread_name.h"
 #include "io/source_backends.h"
 
 /* Row alignment of the BGR buffer: OpenCV allocates it with av_frame_get_buffer(&rgb_picture,
@@ -157,6 +158,7 @@ static void convert_unlocked(au_bgr_queue *q, bgr_slot *s)
 static void *helper_main(void *arg)
 {
     au_bgr_queue *q = arg;
+    au_thread_name_set("auface-convert");
     au_c_locale_scope numbers; /* a new thread starts in the global locale */
     au_c_locale_enter(&numbers);
     pthread_mutex_lock(&q->mu);

@@ -5,6 +5,7 @@
 
 #include "common/c_locale.h"
 #include "common/grow.h"
+#include "common/thread_name.h"
 #include "landmark/clnf_gray.h"
 
 typedef struct prefetch_slot {
@@ -59,6 +60,7 @@ static void decode_into(au_frame_prefetch *pf, prefetch_slot *s)
 static void *decoder_main(void *arg)
 {
     au_frame_prefetch *pf = arg;
+    au_thread_name_set("auface-decode");
     au_c_locale_scope numbers; /* a new thread starts in the global locale */
     au_c_locale_enter(&numbers);
     pthread_mutex_lock(&pf->mu);

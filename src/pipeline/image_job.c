@@ -12,6 +12,7 @@
 
 #include "common/c_locale.h"
 #include "common/cpu_count.h"
+#include "common/thread_name.h"
 #include "pipeline/image_worker.h"
 #include "pipeline/pipeline_internal.h"
 
@@ -209,6 +210,14 @@ static int worker_count(const auface_pipeline *p, int count)
     return n < count ? n : count;
 }
 
+/* The entry of the threads started for images (thread 0 is the caller's, which keeps its
+ * name). */
+static void *image_thread_start(void *arg)
+{
+    au_thread_name_set("auface-image");
+    return image_thread_main(arg);
+}
+
 /* Runs the threads; thread 0's work is done on the calling thread. */
 static void run_threads(image_run *r, int n)
 {
@@ -218,7 +227,7 @@ static void run_threads(image_run *r, int n)
     for (int i = 0; i < n; i++)
         threads[i] = (image_thread){r, r->p->image_mode->workers[i]};
     for (int i = 1; i < n; i++, started++)
-        if (pthread_create(&ids[i], NULL, image_thread_main, &threads[i]) != 0)
+        if (pthread_create(&ids[i], NULL, image_thread_start, &threads[i]) != 0)
             break; /* fewer threads: the others take the remaining images */
     image_thread_main(&threads[0]);
     for (int i = 1; i <= started; i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/c_locale.h"
+#include "common/thread_name.h"
 
 enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_WORKING, SLOT_DONE };
 
@@ -124,6 +125,7 @@ static slot *wait_for_free_slot(run *r)
 static void *reader_main(void *arg)
 {
     run *r = arg;
+    au_thread_name_set("auface-reader");
     au_c_locale_scope numbers; /* a new thread starts in the global locale */
     au_c_locale_enter(&numbers);
     au_err err;
@@ -223,6 +225,7 @@ static void *worker_main(void *arg)
 {
     worker_arg *wa = arg;
     run *r = wa->r;
+    au_thread_name_set("auface-worker");
     au_c_locale_scope numbers; /* a new thread starts in the global locale */
     au_c_locale_enter(&numbers);
     au_err err;

@@ -1,8 +1,10 @@
 /* Tests of common/task_pool: every task of a job runs exactly once, on a thread index the
  * pool owns, and its results are visible when au_task_pool_run returns; a NULL or 1-thread
- * pool runs the tasks in order on the caller; bad sizes are rejected. */
+ * pool runs the tasks in order on the caller; bad sizes are rejected; the helpers carry the
+ * name "auface-pool" and the caller keeps its own. */
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "check.h"
 #include "common/task_pool.h"
@@ -104,6 +106,41 @@ static void test_results_visible(void)
     au_task_pool_free(p);
 }
 
+/* The name of the thread that ran each thread index's last task. */
+typedef struct name_job {
+    char name[4][16];
+    atomic_int helper_ran;
+} name_job;
+
+static void record_name(void *arg, int task, int thread)
+{
+    (void)task;
+    name_job *j = arg;
+    char name[16] = {0};
+    prctl(PR_GET_NAME, name, 0, 0, 0);
+    memcpy(j->name[thread], name, sizeof name);
+    if (thread > 0)
+        atomic_store(&j->helper_ran, 1);
+    for (volatile int spin = 0; spin < 20000; spin++) /* long enough for a helper to join */
+        ;
+}
+
+static void test_helper_names(void)
+{
+    char mine[16] = {0};
+    prctl(PR_GET_NAME, mine, 0, 0, 0);
+    au_task_pool *p = NULL;
+    au_err err;
+    CHECK(au_task_pool_create(&p, 2, &err) == AUFACE_OK);
+    static name_job j;
+    for (int tries = 0; tries < 1000 && !atomic_load(&j.helper_ran); tries++)
+        au_task_pool_run(p, 64, record_name, &j);
+    CHECK(atomic_load(&j.helper_ran));
+    CHECK(strcmp(j.name[1], "auface-pool") == 0);
+    CHECK(strcmp(j.name[0], mine) == 0);
+    au_task_pool_free(p);
+}
+
 static void test_bad_sizes(void)
 {
     au_task_pool *p = (au_task_pool *)&p;
@@ -120,6 +157,7 @@ int main(void)
     test_sequential();
     test_parallel();
     test_results_visible();
+    test_helper_names();
     test_bad_sizes();
     return check_report("test_task_pool");
 }
