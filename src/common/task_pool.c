@@ -40,6 +40,7 @@ struct au_task_pool {
     unsigned long generation; /* jobs posted so far */
     int stop;
     int inside;               /* helpers between joining a job and leaving it */
+    int caller_waits;         /* the caller sleeps on `left` */
     au_task_fn fn;            /* the current job, read under mu */
     void *ctx;
     share shares[AU_TASK_POOL_MAX_THREADS]; /* of the current job, one per thread */
@@ -98,8 +99,13 @@ static void *helper_main(void *arg)
         pthread_mutex_unlock(&p->mu);
         drain(p, fn, ctx, me->index);
         pthread_mutex_lock(&p->mu);
-        if (--p->inside == 0)
+        if (--p->inside == 0 && p->caller_waits) {
+            /* Signalled after the lock is released, so that the caller does not wake only
+             * to sleep again on the lock this thread still holds. */
+            pthread_mutex_unlock(&p->mu);
             pthread_cond_signal(&p->left);
+            pthread_mutex_lock(&p->mu);
+        }
     }
     pthread_mutex_unlock(&p->mu);
     au_c_locale_leave(&numbers);
@@ -187,8 +193,11 @@ int au_task_pool_threads(const au_task_pool *pool)
 /* Waits until no helper is inside a job. Caller holds mu. */
 static void wait_helpers_left(au_task_pool *p)
 {
-    while (p->inside > 0)
+    while (p->inside > 0) {
+        p->caller_waits = 1;
         pthread_cond_wait(&p->left, &p->mu);
+        p->caller_waits = 0;
+    }
 }
 
 void au_task_pool_run(au_task_pool *pool, int num_tasks, au_task_fn fn, void *ctx)
@@ -206,8 +215,9 @@ void au_task_pool_run(au_task_pool *pool, int num_tasks, au_task_fn fn, void *ct
     pool->ctx = ctx;
     share_out(pool, num_tasks);
     pool->generation++;
-    pthread_cond_broadcast(&pool->posted);
     pthread_mutex_unlock(&pool->mu);
+    /* After the unlock: a helper woken under the lock would at once sleep again on it. */
+    pthread_cond_broadcast(&pool->posted);
 
     drain(pool, fn, ctx, 0);
 

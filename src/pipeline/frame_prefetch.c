@@ -74,7 +74,11 @@ static void *decoder_main(void *arg)
         decode_into(pf, s); /* the slot is nobody else's until it is published */
         pthread_mutex_lock(&pf->mu);
         pf->count++;
+        /* Signalled after the unlock, so that the reader does not wake only to sleep again
+         * on the lock this thread holds. */
+        pthread_mutex_unlock(&pf->mu);
         pthread_cond_signal(&pf->filled);
+        pthread_mutex_lock(&pf->mu);
         if (s->outcome <= 0)
             break; /* the end or the first error: nothing after it is read */
     }
@@ -135,7 +139,10 @@ int au_frame_prefetch_next(au_frame_prefetch *pf, const au_prefetched_frame **fr
         pf->first = (pf->first + 1) % pf->depth;
         pf->count--;
         pf->holding = 0;
+        /* The decoder is woken once the lock is free (as in decoder_main). */
+        pthread_mutex_unlock(&pf->mu);
         pthread_cond_signal(&pf->space);
+        pthread_mutex_lock(&pf->mu);
     }
     while (pf->count == 0)
         pthread_cond_wait(&pf->filled, &pf->mu);

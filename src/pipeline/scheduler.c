@@ -18,10 +18,25 @@ typedef struct slot {
     au_frame_output *out;
 } slot;
 
+/* A thread's own wake-up: each thread sleeps on its own condition variable and is woken
+ * only by the event it waits for (its frame read, its frame done, a slot freed), or by the
+ * rare events every thread must see (the first frame, the end of reading, a stop). One
+ * condition for all woke every sleeper on every change, and a woken thread that finds no
+ * core free is placed on the waker's and may preempt it: with CLNF that is the reader,
+ * which runs the tracker, the run's one sequential path. */
+typedef struct waiter {
+    pthread_cond_t cv;
+    int waiting;               /* asleep on cv (set and cleared under the run's lock) */
+    long frame;                /* the frame it waits for; -1 for none in particular */
+} waiter;
+
 typedef struct run {
     const au_schedule *s;
     pthread_mutex_t mu;
-    pthread_cond_t changed;
+    waiter reader_wait;        /* for a free slot */
+    waiter consumer_wait;      /* for frame `frame` done */
+    waiter *worker_waits;      /* worker i for frame `frame` read */
+    int num_waiters;           /* worker waits initialised */
     slot *slots;
     int nslots;
     int usable;                /* slots that may be filled at once (the memory budget) */
@@ -49,6 +64,43 @@ int au_schedule_slots_within(int ring, size_t max_bytes, size_t slot_bytes)
     return fit < 1 ? 1 : fit < (size_t)ring ? (int)fit : ring;
 }
 
+/* Sleeps on w until woken (for `frame`, or -1 for any event). Caller holds the lock. */
+static void sleep_on(run *r, waiter *w, long frame)
+{
+    w->waiting = 1;
+    w->frame = frame;
+    pthread_cond_wait(&w->cv, &r->mu);
+    w->waiting = 0;
+}
+
+/* Wakes every sleeping thread: for the events all of them must see. Caller holds the
+ * lock. */
+static void wake_all_locked(run *r)
+{
+    pthread_cond_signal(&r->reader_wait.cv);
+    pthread_cond_signal(&r->consumer_wait.cv);
+    for (int i = 0; i < r->num_waiters; i++)
+        pthread_cond_signal(&r->worker_waits[i].cv);
+}
+
+/* The sleeping worker waiting for frame `index` to be read, or NULL. Caller holds the
+ * lock. */
+static pthread_cond_t *worker_waiting_for(run *r, long index)
+{
+    for (int i = 0; i < r->num_waiters; i++)
+        if (r->worker_waits[i].waiting && r->worker_waits[i].frame == index)
+            return &r->worker_waits[i].cv;
+    return NULL;
+}
+
+/* Wakes the thread behind `cv` (if any) after the lock was released, so that it does not
+ * wake only to sleep again on the lock still held. */
+static void wake(pthread_cond_t *cv)
+{
+    if (cv)
+        pthread_cond_signal(cv);
+}
+
 /* Records a failure (or, with AUFACE_OK, a stop) at frame `frame` unless one at an earlier
  * frame is known; `wins_tie` for the consumer, which in the sequential order acts on frame
  * n − 1 before anyone reads or processes frame n. Caller holds the lock. */
@@ -63,7 +115,7 @@ static void stop_at_frame_locked(run *r, long frame, int wins_tie, auface_status
         r->err = *err;
     else
         au_err_clear(&r->err);
-    pthread_cond_broadcast(&r->changed);
+    wake_all_locked(r);
 }
 
 static slot *find_slot(run *r, long index, enum slot_state state)
@@ -82,10 +134,10 @@ static long read_end(const run *r)
 
 /* Waits until the first frame's index is known; 0 when the run has no frame (or the
  * consumer left). Caller holds the lock. */
-static int wait_for_first_frame(run *r)
+static int wait_for_first_frame(run *r, waiter *w)
 {
     while (r->first < 0 && !r->read_done && !r->consumer_gone)
-        pthread_cond_wait(&r->changed, &r->mu);
+        sleep_on(r, w, -1);
     return r->first >= 0 && !r->consumer_gone;
 }
 
@@ -118,7 +170,7 @@ static slot *wait_for_free_slot(run *r)
         slot *sl = free_slot(r);
         if (sl)
             return sl;
-        pthread_cond_wait(&r->changed, &r->mu);
+        sleep_on(r, &r->reader_wait, -1);
     }
 }
 
@@ -160,14 +212,21 @@ static void *reader_main(void *arg)
             break;
         }
         sl->state = SLOT_READY;
-        if (r->first < 0) /* frames are numbered on from the first (not always 0) */
+        pthread_cond_t *worker = NULL;
+        if (r->first < 0) { /* frames are numbered on from the first (not always 0) */
             r->first = sl->in.index;
+            wake_all_locked(r);
+        } else {
+            worker = worker_waiting_for(r, sl->in.index);
+        }
         r->frames_read++;
         update_budget_locked(r, sl);
-        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->mu);
+        wake(worker);
+        pthread_mutex_lock(&r->mu);
     }
     r->read_done = 1;
-    pthread_cond_broadcast(&r->changed);
+    wake_all_locked(r);
     pthread_mutex_unlock(&r->mu);
     au_c_locale_leave(&numbers);
     return NULL;
@@ -175,7 +234,7 @@ static void *reader_main(void *arg)
 
 /* Waits for frame `index` to be READY; NULL when the video ended before it, the run stops
  * before it, or the consumer left. Caller holds the lock. */
-static slot *wait_for_frame(run *r, long index)
+static slot *wait_for_frame(run *r, waiter *w, long index)
 {
     for (;;) {
         if (r->consumer_gone || index >= r->stop_at)
@@ -185,23 +244,24 @@ static slot *wait_for_frame(run *r, long index)
             return sl;
         if (r->read_done && index >= read_end(r))
             return NULL;
-        pthread_cond_wait(&r->changed, &r->mu);
+        sleep_on(r, w, index);
     }
 }
 
 typedef struct worker_arg {
     run *r;
     au_worker *w;
+    waiter *wait;
 } worker_arg;
 
 /* Processes the frames of chunk `c`; 0 when the worker should stop. Caller holds the
  * lock (released while a frame is processed). */
-static int process_chunk_locked(run *r, au_worker *w, long c, au_err *err)
+static int process_chunk_locked(run *r, au_worker *w, waiter *wait, long c, au_err *err)
 {
     const long chunk = r->s->chunk;
     const long start = c * chunk > r->first ? c * chunk : r->first;
     for (long i = start; i < (c + 1) * chunk; i++) {
-        slot *sl = wait_for_frame(r, i);
+        slot *sl = wait_for_frame(r, wait, i);
         if (!sl)
             return 0;
         sl->state = SLOT_WORKING;
@@ -216,7 +276,12 @@ static int process_chunk_locked(run *r, au_worker *w, long c, au_err *err)
             return 0;
         }
         sl->state = SLOT_DONE;
-        pthread_cond_broadcast(&r->changed);
+        pthread_cond_t *consumer = r->consumer_wait.waiting && r->consumer_wait.frame == i
+                                       ? &r->consumer_wait.cv
+                                       : NULL;
+        pthread_mutex_unlock(&r->mu);
+        wake(consumer);
+        pthread_mutex_lock(&r->mu);
     }
     return 1;
 }
@@ -231,10 +296,10 @@ static void *worker_main(void *arg)
     au_err err;
     au_err_clear(&err);
     pthread_mutex_lock(&r->mu);
-    if (wait_for_first_frame(r)) {
+    if (wait_for_first_frame(r, wa->wait)) {
         if (r->next_chunk < 0)
             r->next_chunk = r->first / r->s->chunk;
-        while (process_chunk_locked(r, wa->w, r->next_chunk++, &err))
+        while (process_chunk_locked(r, wa->w, wa->wait, r->next_chunk++, &err))
             ;
     }
     pthread_mutex_unlock(&r->mu);
@@ -254,13 +319,15 @@ static slot *wait_for_result(run *r, long next)
             return sl;
         if (r->read_done && next >= read_end(r))
             return NULL;
-        pthread_cond_wait(&r->changed, &r->mu);
+        sleep_on(r, &r->consumer_wait, next);
     }
 }
 
 /* Gives a consumed frame's slot back to the reader; a slot the budget no longer allows
- * (a larger frame came since) also gives its pixels back. Caller holds the lock. */
-static void release_slot_locked(run *r, slot *sl)
+ * (a larger frame came since) also gives its pixels back. Returns the reader's condition
+ * when it sleeps waiting for a slot (to be woken once the lock is released), else NULL.
+ * Caller holds the lock. */
+static pthread_cond_t *release_slot_locked(run *r, slot *sl)
 {
     sl->state = SLOT_FREE;
     if (sl - r->slots >= r->usable) {
@@ -270,7 +337,7 @@ static void release_slot_locked(run *r, slot *sl)
         sl->out = NULL;
         sl->capacity = 0;
     }
-    pthread_cond_broadcast(&r->changed);
+    return r->reader_wait.waiting ? &r->reader_wait.cv : NULL;
 }
 
 /* The calling thread: results in frame order. */
@@ -279,7 +346,7 @@ static void consume_in_order(run *r)
     au_err err;
     au_err_clear(&err);
     pthread_mutex_lock(&r->mu);
-    wait_for_first_frame(r);
+    wait_for_first_frame(r, &r->consumer_wait);
     for (long next = r->first < 0 ? 0 : r->first;; next++) {
         slot *sl = wait_for_result(r, next);
         if (!sl)
@@ -288,14 +355,19 @@ static void consume_in_order(run *r)
         int stop = 0;
         auface_status st = r->s->consume(r->s->consume_user, sl->out, &stop, &err);
         pthread_mutex_lock(&r->mu);
-        release_slot_locked(r, sl);
+        pthread_cond_t *reader = release_slot_locked(r, sl);
         if (st != AUFACE_OK)
             stop_at_frame_locked(r, next, 1, st, &err);
         else if (stop)
             stop_at_frame_locked(r, next + 1, 1, AUFACE_OK, NULL);
+        if (reader) {
+            pthread_mutex_unlock(&r->mu);
+            wake(reader);
+            pthread_mutex_lock(&r->mu);
+        }
     }
     r->consumer_gone = 1; /* release any thread still waiting */
-    pthread_cond_broadcast(&r->changed);
+    wake_all_locked(r);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -361,7 +433,7 @@ static void run_threads(run *r, worker_arg *args, pthread_t *workers)
     int started = 0;
     int reader_started = pthread_create(&reader, NULL, reader_main, r) == 0;
     for (int i = 0; reader_started && i < s->num_workers; i++) {
-        args[i] = (worker_arg){r, s->workers[i]};
+        args[i] = (worker_arg){r, s->workers[i], &r->worker_waits[i]};
         if (pthread_create(&workers[i], NULL, worker_main, &args[i]) != 0)
             break;
         started++;
@@ -374,13 +446,46 @@ static void run_threads(run *r, worker_arg *args, pthread_t *workers)
         pthread_mutex_lock(&r->mu);
         stop_at_frame_locked(r, 0, 1, AUFACE_ERR_INTERNAL, &e);
         r->consumer_gone = 1;
-        pthread_cond_broadcast(&r->changed);
+        wake_all_locked(r);
         pthread_mutex_unlock(&r->mu);
     }
     if (reader_started)
         pthread_join(reader, NULL);
     for (int i = 0; i < started; i++)
         pthread_join(workers[i], NULL);
+}
+
+static void destroy_waits(run *r)
+{
+    for (int i = 0; i < r->num_waiters; i++)
+        pthread_cond_destroy(&r->worker_waits[i].cv);
+    free(r->worker_waits);
+    pthread_cond_destroy(&r->consumer_wait.cv);
+    pthread_cond_destroy(&r->reader_wait.cv);
+}
+
+/* The reader's, the consumer's and the n workers' waits; 0 (with nothing left to destroy)
+ * when one could not be made. */
+static int init_waits(run *r, int n)
+{
+    if (!(r->worker_waits = calloc((size_t)n, sizeof *r->worker_waits)))
+        return 0;
+    if (pthread_cond_init(&r->reader_wait.cv, NULL) != 0) {
+        free(r->worker_waits);
+        return 0;
+    }
+    if (pthread_cond_init(&r->consumer_wait.cv, NULL) != 0) {
+        pthread_cond_destroy(&r->reader_wait.cv);
+        free(r->worker_waits);
+        return 0;
+    }
+    while (r->num_waiters < n &&
+           pthread_cond_init(&r->worker_waits[r->num_waiters].cv, NULL) == 0)
+        r->num_waiters++;
+    if (r->num_waiters == n)
+        return 1;
+    destroy_waits(r);
+    return 0;
 }
 
 static auface_status run_parallel(const au_schedule *s, au_stage_times *times, au_err *err)
@@ -397,14 +502,15 @@ static auface_status run_parallel(const au_schedule *s, au_stage_times *times, a
         return st;
     pthread_t *workers = malloc(sizeof *workers * (size_t)s->num_workers);
     worker_arg *args = malloc(sizeof *args * (size_t)s->num_workers);
-    if (!workers || !args) {
+    int waits = workers && args && init_waits(&r, s->num_workers);
+    if (!waits || pthread_mutex_init(&r.mu, NULL) != 0) {
+        if (waits)
+            destroy_waits(&r);
         free(workers);
         free(args);
         free_slots(&r);
         return au_fail(err, AUFACE_ERR_NOMEM, "out of memory for %d workers", s->num_workers);
     }
-    pthread_mutex_init(&r.mu, NULL);
-    pthread_cond_init(&r.changed, NULL);
     run_threads(&r, args, workers);
 
     times->seconds[AU_STAGE_DECODE] += r.decode_seconds;
@@ -415,7 +521,7 @@ static auface_status run_parallel(const au_schedule *s, au_stage_times *times, a
     st = r.status;
     free(workers);
     free(args);
-    pthread_cond_destroy(&r.changed);
+    destroy_waits(&r);
     pthread_mutex_destroy(&r.mu);
     free_slots(&r);
     return st;
