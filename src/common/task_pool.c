@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "common/c_locale.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 
 /* Each job's tasks are cut into one contiguous share per thread; a thread runs its own share
  * first, then claims what is left of the others'. With the same number of tasks (the same

@@ -11,7 +11,7 @@
 #include <libswscale/swscale.h>
 
 #include "common/c_locale.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 #include "io/source_backends.h"
 
 /* Row alignment of the BGR buffer: OpenCV allocates it with av_frame_get_buffer(&rgb_picture,

@@ -5,7 +5,7 @@
 
 #include "common/c_locale.h"
 #include "common/grow.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 #include "landmark/clnf_gray.h"
 
 typedef struct prefetch_slot {
@@ -61,6 +61,7 @@ static void *decoder_main(void *arg)
 {
     au_frame_prefetch *pf = arg;
     au_thread_name_set("auface-decode");
+    au_thread_batch(); /* it works ahead of the tracker: it must not push it off its core */
     au_c_locale_scope numbers; /* a new thread starts in the global locale */
     au_c_locale_enter(&numbers);
     pthread_mutex_lock(&pf->mu);
@@ -139,10 +140,15 @@ int au_frame_prefetch_next(au_frame_prefetch *pf, const au_prefetched_frame **fr
         pf->first = (pf->first + 1) % pf->depth;
         pf->count--;
         pf->holding = 0;
-        /* The decoder is woken once the lock is free (as in decoder_main). */
-        pthread_mutex_unlock(&pf->mu);
-        pthread_cond_signal(&pf->space);
-        pthread_mutex_lock(&pf->mu);
+        /* A full queue's decoder sleeps until at most one frame is left, then decodes the
+         * others in one go: one wake-up (which may land on the reader's core) for every
+         * depth − 1 frames instead of one for every frame. It is woken once the lock is
+         * free (as in decoder_main). */
+        if (pf->count <= 1) {
+            pthread_mutex_unlock(&pf->mu);
+            pthread_cond_signal(&pf->space);
+            pthread_mutex_lock(&pf->mu);
+        }
     }
     while (pf->count == 0)
         pthread_cond_wait(&pf->filled, &pf->mu);

@@ -12,7 +12,7 @@
 
 #include "common/c_locale.h"
 #include "common/cpu_count.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 #include "pipeline/image_worker.h"
 #include "pipeline/pipeline_internal.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/c_locale.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 
 enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_WORKING, SLOT_DONE };
 
@@ -291,6 +291,7 @@ static void *worker_main(void *arg)
     worker_arg *wa = arg;
     run *r = wa->r;
     au_thread_name_set("auface-worker");
+    au_thread_batch(); /* the ring gives it slack: it must not push the reader off its core */
     au_c_locale_scope numbers; /* a new thread starts in the global locale */
     au_c_locale_enter(&numbers);
     au_err err;

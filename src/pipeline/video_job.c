@@ -106,8 +106,9 @@ static auface_status open_outputs(job_state *js)
 
 /* Frames decoded ahead of the CLNF tracker: the tracker runs on the scheduler's reader thread
  * and is the run's one sequential path, so with more than one worker the decoding, the frame
- * copy and the grey image go to a thread of their own (one worker stays one thread). */
-#define PREFETCH_DEPTH 3
+ * copy and the grey image go to a thread of their own (one worker stays one thread). It
+ * decodes in bursts of up to depth − 1 frames (au_frame_prefetch_next). */
+#define PREFETCH_DEPTH 4
 
 static void start_prefetch(job_state *js)
 {
