@@ -1,6 +1,8 @@
 /* auface: OpenFace 2.2-compatible Action Units from video, on the command line. */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "image_run.h"
 #include "json_out.h"
 #include "tool_files.h"
+#include "common/cpu_count.h"
 #include "io/atomic_file.h"
 #include "io/video_writer.h"
 #include "pipeline/batch.h"
@@ -55,12 +58,14 @@ static int show_progress(void *user, long done, long total)
         fputs("   ", stderr);
     }
     if (ps->json) {
+        flockfile(stdout); /* one whole line, whatever other videos print meanwhile */
         printf("{\"event\":\"progress\",\"index\":%d,\"count\":%d,\"input\":", ps->index,
                ps->count);
         au_json_string(stdout, ps->input);
         printf(",\"frames_done\":%ld,\"frames_total\":%ld,\"fps\":%.2f,\"eta_s\":%.1f}\n", done,
                total, fps, eta);
         fflush(stdout);
+        funlockfile(stdout);
     }
     return 0;
 }
@@ -70,6 +75,7 @@ static void report_json(const progress_state *ps, const char *status, const aufa
 {
     if (!ps->json)
         return;
+    flockfile(stdout); /* one whole line, whatever other videos print meanwhile */
     printf("{\"event\":\"done\",\"index\":%d,\"count\":%d,\"input\":", ps->index, ps->count);
     au_json_string(stdout, ps->input);
     printf(",\"status\":\"%s\",\"frames\":%ld,\"frames_succeeded\":%ld,\"seconds\":%.3f",
@@ -84,6 +90,7 @@ static void report_json(const progress_state *ps, const char *status, const aufa
     }
     printf("}\n");
     fflush(stdout);
+    funlockfile(stdout);
 }
 
 static void configure(const au_cli_args *args, auface_config *cfg)
@@ -222,6 +229,136 @@ static void process_item(auface_pipeline *p, const au_cli_args *args, const au_b
     report_json(ps, st == AUFACE_OK ? "ok" : "failed", &sum, st == AUFACE_OK ? NULL : errmsg);
 }
 
+/* Videos (and replayed-landmark inputs) of the plan, which go through process_item; the
+ * other images go to au_run_images. */
+static int is_video_item(const au_cli_args *args, const au_batch_item *it)
+{
+    return !it->image || args->landmarks_from;
+}
+
+static int videos_to_process(const au_cli_args *args, const au_batch *plan)
+{
+    int n = 0;
+    for (int i = 0; i < plan->count; i++)
+        n += is_video_item(args, &plan->items[i]) && !plan->items[i].complete;
+    return n;
+}
+
+/* The machine's memory in MB (8192 when unknown). */
+static long ram_mb(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (long)((double)pages * (double)page / 1048576.0) : 8192;
+}
+
+/* The library's default bound on the frames in flight: 2048 MB or a quarter of the RAM. */
+static long default_frame_budget_mb(void)
+{
+    long quarter = ram_mb() / 4;
+    return quarter < 2048 ? quarter : 2048;
+}
+
+/* Peak memory of one CLNF pipeline on a 640x480 video (models, frames in flight, the
+ * AU history), rounded up from the 194 MB auface-bench measures. */
+#define PIPELINE_MB 256
+
+/* How many videos run at once. OpenFace's CLNF tracker must see a video's frames in
+ * order, so one CLNF video keeps about two cores busy however many workers it has
+ * (2 workers on 2 cores: 1.4-1.55x one worker); several videos at once, each with its
+ * share of the workers, use them all (2 videos at once with 1 worker each: 1.85-2.1x,
+ * docs/DECISIONS.md). So with
+ * --landmarks clnf and several videos the default is one video per worker, as long as
+ * their pipelines fit in a quarter of the RAM; PFLD videos scale on their own and keep
+ * one at a time unless asked. */
+static int videos_at_once(const au_cli_args *args, int workers, int videos)
+{
+    long n = args->parallel_videos;
+    if (n == 0) {
+        int clnf = args->landmarks && strcmp(args->landmarks, "clnf") == 0;
+        long fit = ram_mb() / 4 / PIPELINE_MB;
+        n = clnf ? (workers < fit ? workers : fit) : 1;
+    }
+    if (n > videos)
+        n = videos;
+    return n < 1 ? 1 : (int)n;
+}
+
+/* One thread of a run of several videos at once: its own pipeline, taking the next video
+ * of the plan until none is left. */
+typedef struct video_runner {
+    const au_cli_args *args;
+    const au_batch *plan;
+    auface_pipeline *p;
+    atomic_int *next;         /* the next plan index to take, shared by the runners */
+    tally t;
+    pthread_t thread;
+} video_runner;
+
+static void *video_runner_main(void *arg)
+{
+    video_runner *vr = arg;
+    /* no progress line: several videos would overwrite each other's */
+    progress_state ps = {.tty = 0, .json = vr->args->progress_json, .count = vr->plan->count};
+    for (int i; (i = atomic_fetch_add(vr->next, 1)) < vr->plan->count;) {
+        const au_batch_item *it = &vr->plan->items[i];
+        if (!is_video_item(vr->args, it))
+            continue;
+        ps.index = i + 1;
+        ps.input = it->input;
+        process_item(vr->p, vr->args, it, &ps, &vr->t);
+    }
+    return NULL;
+}
+
+/* The plan's videos, `n` at a time, each pipeline with its share of the workers and of
+ * the memory bound; 0 when a pipeline could not be made (message printed). */
+static int run_videos_at_once(const au_cli_args *args, const au_batch *plan, int n,
+                              int workers, tally *t)
+{
+    video_runner *vr = calloc((size_t)n, sizeof *vr);
+    if (!vr) {
+        fprintf(stderr, "auface: out of memory for %d videos at once\n", n);
+        return 0;
+    }
+    auface_config cfg;
+    configure(args, &cfg);
+    cfg.workers = workers / n > 1 ? workers / n : 1;
+    long budget = args->max_memory_mb > 0 ? args->max_memory_mb : default_frame_budget_mb();
+    cfg.max_memory_mb = budget / n > 1 ? (int)(budget / n > INT_MAX ? INT_MAX : budget / n) : 1;
+    atomic_int next = 0;
+    int made = 0;
+    while (made < n) {
+        vr[made] = (video_runner){.args = args, .plan = plan, .next = &next};
+        if (auface_pipeline_create(&cfg, &vr[made].p) != AUFACE_OK) {
+            fprintf(stderr, "auface: %s (videos at once: %d of %d)\n",
+                    vr[made].p ? auface_pipeline_errmsg(vr[made].p) : "cannot create a pipeline",
+                    made, n);
+            auface_pipeline_destroy(vr[made].p);
+            break;
+        }
+        made++;
+    }
+    if (made > 0 && !args->quiet)
+        fprintf(stderr, "auface: %d videos at once, %d worker%s each\n", made, cfg.workers,
+                cfg.workers == 1 ? "" : "s");
+    int started = 0;
+    while (started < made &&
+           pthread_create(&vr[started].thread, NULL, video_runner_main, &vr[started]) == 0)
+        started++;
+    if (made > 0 && started == 0) /* no thread at all: the calling thread does every video */
+        video_runner_main(&vr[0]);
+    for (int i = 0; i < started; i++)
+        pthread_join(vr[i].thread, NULL);
+    for (int i = 0; i < made; i++) {
+        t->done += vr[i].t.done;
+        t->skipped += vr[i].t.skipped;
+        t->failed += vr[i].t.failed;
+        auface_pipeline_destroy(vr[i].p);
+    }
+    free(vr);
+    return made > 0;
+}
+
 static int run(const au_cli_args *args)
 {
     au_batch_options bo = {
@@ -260,15 +397,22 @@ static int run(const au_cli_args *args)
         return 1;
     }
     tally t = {0};
-    progress_state ps = {.tty = !args->quiet && isatty(STDERR_FILENO),
-                         .json = args->progress_json,
-                         .count = plan.count};
-    for (int i = 0; i < plan.count; i++) {
-        if (plan.items[i].image && !args->landmarks_from) /* below, on the workers at once */
-            continue;
-        ps.index = i + 1;
-        ps.input = plan.items[i].input;
-        process_item(p, args, &plan.items[i], &ps, &t);
+    const int workers = cfg.workers > 0 ? cfg.workers : au_usable_cpus(1024);
+    const int at_once = videos_at_once(args, workers, videos_to_process(args, &plan));
+    if (at_once > 1) {
+        if (!run_videos_at_once(args, &plan, at_once, workers, &t))
+            t.failed++;
+    } else {
+        progress_state ps = {.tty = !args->quiet && isatty(STDERR_FILENO),
+                             .json = args->progress_json,
+                             .count = plan.count};
+        for (int i = 0; i < plan.count; i++) {
+            if (!is_video_item(args, &plan.items[i])) /* below, on the workers at once */
+                continue;
+            ps.index = i + 1;
+            ps.input = plan.items[i].input;
+            process_item(p, args, &plan.items[i], &ps, &t);
+        }
     }
     au_image_tally images = {0};
     au_run_images(p, args, &plan, &images);

@@ -74,6 +74,10 @@ void au_cli_usage(FILE *f)
         "speed:\n"
         "  --workers N              worker threads (default: all CPUs; 1 = sequential);\n"
         "                           the output is identical for every N\n"
+        "  --parallel-videos N      process N videos at once, the workers shared among\n"
+        "                           them (default: with --landmarks clnf and several\n"
+        "                           videos, as many as there are workers, within a\n"
+        "                           quarter of the RAM; otherwise 1); outputs identical\n"
         "  --batch-size N           frames in flight between decoder and writer (default 30)\n"
         "  --max-memory MB          bound on the decoded frames held in flight (default:\n"
         "                           2048 or a quarter of the RAM, whichever is less)\n"
@@ -164,6 +168,7 @@ static const number_flag number_flags[] = {
     {"--max-frames", offsetof(au_cli_args, max_frames), 0},
     {"--detect-interval", offsetof(au_cli_args, detect_interval), 1},
     {"--workers", offsetof(au_cli_args, workers), 1},
+    {"--parallel-videos", offsetof(au_cli_args, parallel_videos), 1},
     {"--batch-size", offsetof(au_cli_args, batch_size), 1},
     {"--max-memory", offsetof(au_cli_args, max_memory_mb), 1},
     {"--max-faces", offsetof(au_cli_args, max_faces), 1},

@@ -32,6 +32,7 @@ typedef struct au_cli_args {
     long max_frames;
     long detect_interval;   /* 0 = default */
     long workers;           /* -1 = default (all CPUs) */
+    long parallel_videos;   /* videos processed at once; 0 = default (see auface.c) */
     long batch_size;        /* 0 = default */
     long max_memory_mb;     /* 0 = default (min(2048, RAM / 4)) */
     long max_faces;         /* 0 = default (1) */
