@@ -258,8 +258,9 @@ static long default_frame_budget_mb(void)
     return quarter < 2048 ? quarter : 2048;
 }
 
-/* Peak memory of one CLNF pipeline on a 640x480 video (models, frames in flight, the
- * AU history), rounded up from the 194 MB auface-bench measures. */
+/* Memory of one more CLNF pipeline on a 640x480 video (models, frames in flight, the AU
+ * history), rounded up from the ≈ 125 MB each measured (peak 166 / 294 / 541 MB with 1 / 2
+ * / 4 videos at once). */
 #define PIPELINE_MB 256
 
 /* How many videos run at once. OpenFace's CLNF tracker must see a video's frames in
