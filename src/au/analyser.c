@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "au/median.h"
+#include "common/task_pool.h"
 
 /* History codes of a presence value: the frame failed (0), the score was <= 0 (neg_class),
  * the score was > 0 (pos_class). */
@@ -34,9 +35,11 @@ struct au_analyser {
     long stored_capacity;
     float *stored_hog;         /* stored x AU_HOG_DIM */
     double *stored_geom;       /* stored x AU_GEOM_DIM */
+    long *stored_frame;        /* stored: the frame each descriptor is of */
 
     int finished;
     double *final_cls;         /* frames x num_class, after finish */
+    int threads;               /* for the re-prediction in finish (au_analyser_set_threads) */
 };
 
 auface_status au_analyser_create(au_analyser **out, const au_models *models, au_err *err)
@@ -48,6 +51,7 @@ auface_status au_analyser_create(au_analyser **out, const au_models *models, au_
     if (!a)
         return au_fail(err, AUFACE_ERR_NOMEM, "au_analyser_create: out of memory");
     a->models = models;
+    a->threads = 1;
     a->dynamic = au_models_dynamic(models);
     a->num_reg = au_models_num_reg(models);
     a->num_class = au_models_num_class(models);
@@ -118,7 +122,10 @@ static auface_status grow_stored(au_analyser *a, au_err *err)
     double *geom = realloc(a->stored_geom, (size_t)cap * AU_GEOM_DIM * sizeof *geom);
     if (geom)
         a->stored_geom = geom;
-    if (!hog || !geom)
+    long *frame = realloc(a->stored_frame, (size_t)cap * sizeof *frame);
+    if (frame)
+        a->stored_frame = frame;
+    if (!hog || !geom || !frame)
         return au_fail(err, AUFACE_ERR_NOMEM,
                        "AU re-prediction: out of memory storing %ld frames' descriptors", cap);
     a->stored_capacity = cap;
@@ -138,14 +145,15 @@ static void widen_hog(const float *hog, double *out)
 
 /* PredictCurrentAUs and PredictCurrentAUsClass with the current medians, written into the
  * history entry `frame`. */
-static void predict_into_history(au_analyser *a, long frame, const double *geom)
+static void predict_into_history(au_analyser *a, long frame, const double *hog,
+                                 const double *geom)
 {
     const double *hog_median = au_median_values(a->hog_median);
     const double *geom_median = au_median_values(a->geom_median);
     double *reg = a->reg + (size_t)frame * (size_t)a->num_reg;
     unsigned char *cls = a->cls + (size_t)frame * (size_t)a->num_class;
-    au_models_predict_reg(a->models, a->hog, geom, hog_median, geom_median, reg);
-    au_models_predict_class_codes(a->models, a->hog, geom, hog_median, geom_median, cls);
+    au_models_predict_reg(a->models, hog, geom, hog_median, geom_median, reg);
+    au_models_predict_class_codes(a->models, hog, geom, hog_median, geom_median, cls);
     for (int c = 0; c < a->num_class; c++)
         cls[c] = cls[c] ? CLASS_POS : CLASS_NEG;
 }
@@ -201,7 +209,7 @@ auface_status au_analyser_add_frame(au_analyser *a, int success, const float *ho
     const long f = a->online ? 0 : a->frames;
     a->success[f] = (unsigned char)success;
     if (success) {
-        predict_into_history(a, f, g);
+        predict_into_history(a, f, a->hog, g);
     } else {
         memset(a->reg + (size_t)f * (size_t)a->num_reg, 0, (size_t)a->num_reg * sizeof(double));
         memset(a->cls + (size_t)f * (size_t)a->num_class, CLASS_FAILED, (size_t)a->num_class);
@@ -215,6 +223,7 @@ auface_status au_analyser_add_frame(au_analyser *a, int success, const float *ho
         else
             memset(stored_hog, 0, AU_HOG_DIM * sizeof *stored_hog);
         memcpy(a->stored_geom + (size_t)a->stored * AU_GEOM_DIM, g, AU_GEOM_DIM * sizeof(double));
+        a->stored_frame[a->stored] = f;
         a->stored++;
     }
 
@@ -228,20 +237,55 @@ auface_status au_analyser_add_frame(au_analyser *a, int success, const float *ho
     return AUFACE_OK;
 }
 
+/* Stored descriptors re-predicted per task of the pool. */
+#define REPREDICT_PER_TASK 64
+
+/* The re-prediction as a job; each thread widens the HOG into its own buffer. Every
+ * frame's prediction depends only on its descriptor and the final medians, so the split
+ * changes no value. */
+typedef struct repredict_job {
+    au_analyser *a;
+    double *hog;               /* threads x AU_HOG_DIM */
+} repredict_job;
+
+/* Stored descriptors k0..k1−1 predicted again into their frames' history entries. */
+static void repredict_range(au_analyser *a, long k0, long k1, double *hog)
+{
+    for (long k = k0; k < k1; k++) {
+        widen_hog(a->stored_hog + (size_t)k * AU_HOG_DIM, hog);
+        predict_into_history(a, a->stored_frame[k], hog,
+                             a->stored_geom + (size_t)k * AU_GEOM_DIM);
+    }
+}
+
+static void repredict_task(void *arg, int task, int thread)
+{
+    const repredict_job *j = arg;
+    const long k0 = (long)task * REPREDICT_PER_TASK;
+    const long k1 = k0 + REPREDICT_PER_TASK < j->a->stored ? k0 + REPREDICT_PER_TASK
+                                                            : j->a->stored;
+    repredict_range(j->a, k0, k1, j->hog + (size_t)thread * AU_HOG_DIM);
+}
+
 /* PostprocessPredictions: the first stored (<= 3000) successful frames again, with the
- * final medians. */
+ * final medians; on a->threads threads when there is memory and a pool for them (the
+ * values are the same either way). */
 static void repredict_stored_frames(au_analyser *a)
 {
-    long used = 0;
-    for (long f = 0; f < a->frames && used < a->stored; f++) {
-        if (!a->success[f])
-            continue;
-        const float *hog = a->stored_hog + (size_t)used * AU_HOG_DIM;
-        for (int i = 0; i < AU_HOG_DIM; i++)
-            a->hog[i] = (double)hog[i];
-        predict_into_history(a, f, a->stored_geom + (size_t)used * AU_GEOM_DIM);
-        used++;
+    const int tasks = (int)((a->stored + REPREDICT_PER_TASK - 1) / REPREDICT_PER_TASK);
+    const int threads = a->threads < tasks ? a->threads : tasks;
+    au_task_pool *pool = NULL;
+    double *hog = NULL;
+    au_err ignored;
+    if (threads > 1 && (hog = malloc((size_t)threads * AU_HOG_DIM * sizeof *hog)) &&
+        au_task_pool_create(&pool, threads, &ignored) == AUFACE_OK) {
+        repredict_job job = {a, hog};
+        au_task_pool_run(pool, tasks, repredict_task, &job);
+    } else {
+        repredict_range(a, 0, a->stored, a->hog);
     }
+    au_task_pool_free(pool);
+    free(hog);
 }
 
 static int compare_doubles(const void *pa, const void *pb)
@@ -311,14 +355,22 @@ static void free_stored(au_analyser *a)
 {
     free(a->stored_hog);
     free(a->stored_geom);
+    free(a->stored_frame);
     a->stored_hog = NULL;
     a->stored_geom = NULL;
+    a->stored_frame = NULL;
     a->stored = a->stored_capacity = 0;
 }
 
 void au_analyser_set_online(au_analyser *a)
 {
     a->online = 1;
+}
+
+void au_analyser_set_threads(au_analyser *a, int threads)
+{
+    a->threads = threads < 1 ? 1 : threads > AU_TASK_POOL_MAX_THREADS ? AU_TASK_POOL_MAX_THREADS
+                                                                      : threads;
 }
 
 auface_status au_analyser_finish(au_analyser *a, au_err *err)

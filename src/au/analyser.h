@@ -58,6 +58,10 @@ auface_status au_analyser_reserve(au_analyser *a, long frames, au_err *err);
  * before the first frame. */
 void au_analyser_set_online(au_analyser *a);
 
+/* Threads for the re-prediction of au_analyser_finish (step 1 below; default 1): the
+ * values do not depend on it. */
+void au_analyser_set_threads(au_analyser *a, int threads);
+
 /* Adds the next frame (steps 1-4 above).
  *   success:  the landmarks of this frame were found
  *   hog:      AU_HOG_DIM floats (NULL = zeros)

@@ -156,7 +156,11 @@ static auface_status open_inputs(job_state *js)
     js->total = au_source_frame_count(js->src);
     if (js->job->max_frames > 0 && (js->total < 0 || js->total > js->job->max_frames))
         js->total = js->job->max_frames;
-    return au_analyser_create(&js->analyser, p->models, &p->err);
+    if ((st = au_analyser_create(&js->analyser, p->models, &p->err)) != AUFACE_OK)
+        return st;
+    /* the end-of-video re-prediction runs when the workers have nothing left to do */
+    au_analyser_set_threads(js->analyser, p->num_workers);
+    return AUFACE_OK;
 }
 
 /* ---- reading (one thread at a time, in frame order) ---------------------------------- */
