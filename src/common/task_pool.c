@@ -83,7 +83,11 @@ static void *helper_main(void *arg)
     au_c_locale_scope numbers; /* a new thread starts in the global locale */
     au_c_locale_enter(&numbers);
     pthread_mutex_lock(&p->mu);
-    unsigned long seen = p->generation;
+    /* From the pool's first job on (generation 0 is none), not the first posted after this
+     * thread happened to start: a pool made for a single job (au/analyser.c) would
+     * otherwise run it on the caller alone. A job already over when the helper comes has
+     * every task claimed, and the helper runs nothing (below). */
+    unsigned long seen = 0;
     for (;;) {
         while (!p->stop && p->generation == seen)
             pthread_cond_wait(&p->posted, &p->mu);

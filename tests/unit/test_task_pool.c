@@ -141,6 +141,35 @@ static void test_helper_names(void)
     au_task_pool_free(p);
 }
 
+/* A pool's very first job, posted before its helper has started: the helper still takes
+ * part once it runs (tasks of ~0.3 ms each leave it 20 ms to start). */
+static void spin_and_record(void *arg, int task, int thread)
+{
+    job *j = arg;
+    for (volatile int spin = 0; spin < 300000; spin++)
+        ;
+    j->runs[task]++;
+    j->thread_of[task] = thread;
+}
+
+static void test_first_job_has_helpers(void)
+{
+    au_task_pool *p = NULL;
+    au_err err;
+    CHECK(au_task_pool_create(&p, 2, &err) == AUFACE_OK);
+    static job j;
+    memset(&j, 0, sizeof j);
+    au_task_pool_run(p, 64, spin_and_record, &j);
+    int helped = 0, once = 1;
+    for (int i = 0; i < 64; i++) {
+        helped |= j.thread_of[i] == 1;
+        once = once && j.runs[i] == 1;
+    }
+    CHECK(once);
+    CHECK(helped);
+    au_task_pool_free(p);
+}
+
 static void test_bad_sizes(void)
 {
     au_task_pool *p = (au_task_pool *)&p;
@@ -158,6 +187,7 @@ int main(void)
     test_parallel();
     test_results_visible();
     test_helper_names();
+    test_first_job_has_helpers();
     test_bad_sizes();
     return check_report("test_task_pool");
 }
