@@ -93,12 +93,16 @@ static pthread_cond_t *worker_waiting_for(run *r, long index)
     return NULL;
 }
 
-/* Wakes the thread behind `cv` (if any) after the lock was released, so that it does not
- * wake only to sleep again on the lock still held. */
-static void wake(pthread_cond_t *cv)
+/* Wakes the thread behind `cv` (none for NULL) with the lock released for the signal, so
+ * that it does not wake only to sleep again on the lock still held. Caller holds the lock,
+ * and holds it again on return. */
+static void wake_unlocked(run *r, pthread_cond_t *cv)
 {
-    if (cv)
-        pthread_cond_signal(cv);
+    if (!cv)
+        return;
+    pthread_mutex_unlock(&r->mu);
+    pthread_cond_signal(cv);
+    pthread_mutex_lock(&r->mu);
 }
 
 /* Records a failure (or, with AUFACE_OK, a stop) at frame `frame` unless one at an earlier
@@ -221,9 +225,7 @@ static void *reader_main(void *arg)
         }
         r->frames_read++;
         update_budget_locked(r, sl);
-        pthread_mutex_unlock(&r->mu);
-        wake(worker);
-        pthread_mutex_lock(&r->mu);
+        wake_unlocked(r, worker);
     }
     r->read_done = 1;
     wake_all_locked(r);
@@ -279,9 +281,7 @@ static int process_chunk_locked(run *r, au_worker *w, waiter *wait, long c, au_e
         pthread_cond_t *consumer = r->consumer_wait.waiting && r->consumer_wait.frame == i
                                        ? &r->consumer_wait.cv
                                        : NULL;
-        pthread_mutex_unlock(&r->mu);
-        wake(consumer);
-        pthread_mutex_lock(&r->mu);
+        wake_unlocked(r, consumer);
     }
     return 1;
 }
@@ -361,11 +361,7 @@ static void consume_in_order(run *r)
             stop_at_frame_locked(r, next, 1, st, &err);
         else if (stop)
             stop_at_frame_locked(r, next + 1, 1, AUFACE_OK, NULL);
-        if (reader) {
-            pthread_mutex_unlock(&r->mu);
-            wake(reader);
-            pthread_mutex_lock(&r->mu);
-        }
+        wake_unlocked(r, reader);
     }
     r->consumer_gone = 1; /* release any thread still waiting */
     wake_all_locked(r);
