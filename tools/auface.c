@@ -18,6 +18,7 @@
 #include "json_out.h"
 #include "tool_files.h"
 #include "common/cpu_count.h"
+#include "common/memory_budget.h"
 #include "io/atomic_file.h"
 #include "io/video_writer.h"
 #include "pipeline/batch.h"
@@ -244,20 +245,6 @@ static int videos_to_process(const au_cli_args *args, const au_batch *plan)
     return n;
 }
 
-/* The machine's memory in MB (8192 when unknown). */
-static long ram_mb(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    return pages > 0 && page > 0 ? (long)((double)pages * (double)page / 1048576.0) : 8192;
-}
-
-/* The library's default bound on the frames in flight: 2048 MB or a quarter of the RAM. */
-static long default_frame_budget_mb(void)
-{
-    long quarter = ram_mb() / 4;
-    return quarter < 2048 ? quarter : 2048;
-}
-
 /* Memory of one more CLNF pipeline on a 640x480 video (models, frames in flight, the AU
  * history), rounded up from the ≈ 125 MB each measured (peak 166 / 294 / 541 MB with 1 / 2
  * / 4 videos at once). */
@@ -276,7 +263,10 @@ static int videos_at_once(const au_cli_args *args, int workers, int videos)
     long n = args->parallel_videos;
     if (n == 0) {
         int clnf = args->landmarks && strcmp(args->landmarks, "clnf") == 0;
-        long fit = ram_mb() / 4 / PIPELINE_MB;
+        size_t ram = au_machine_memory_bytes();
+        if (!ram) /* the system does not say: assume 8 GiB */
+            ram = (size_t)8192 << 20;
+        long fit = (long)(ram / 4 / ((size_t)PIPELINE_MB << 20));
         n = clnf ? (workers < fit ? workers : fit) : 1;
     }
     if (n > videos)
@@ -324,7 +314,8 @@ static int run_videos_at_once(const au_cli_args *args, const au_batch *plan, int
     auface_config cfg;
     configure(args, &cfg);
     cfg.workers = workers / n > 1 ? workers / n : 1;
-    long budget = args->max_memory_mb > 0 ? args->max_memory_mb : default_frame_budget_mb();
+    long budget = args->max_memory_mb > 0 ? args->max_memory_mb
+                                          : (long)(au_default_frame_budget_bytes() >> 20);
     cfg.max_memory_mb = budget / n > 1 ? (int)(budget / n > INT_MAX ? INT_MAX : budget / n) : 1;
     atomic_int next = 0;
     int made = 0;

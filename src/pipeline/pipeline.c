@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/c_locale.h"
 #include "common/cpu_count.h"
@@ -194,15 +193,9 @@ auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks,
 
 size_t au_pipeline_frame_budget(const auface_pipeline *p)
 {
-    const size_t mib = (size_t)1 << 20;
     if (p->cfg.max_memory_mb > 0)
-        return (size_t)p->cfg.max_memory_mb * mib;
-    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
-    size_t quarter_ram = pages > 0 && page_size > 0
-                             ? (size_t)pages / 4 * (size_t)page_size
-                             : (size_t)AU_DEFAULT_MAX_MEMORY_MB * mib;
-    size_t cap = (size_t)AU_DEFAULT_MAX_MEMORY_MB * mib;
-    return quarter_ram < cap ? quarter_ram : cap;
+        return (size_t)p->cfg.max_memory_mb << 20;
+    return au_default_frame_budget_bytes();
 }
 
 int au_pipeline_ring_size(const auface_pipeline *p)

@@ -4,6 +4,7 @@
 #define AU_PIPELINE_INTERNAL_H
 
 #include "au/models.h"
+#include "common/memory_budget.h"
 #include "face/paw.h"
 #include "face/pdm.h"
 #include "pipeline/face_frame.h"
@@ -72,9 +73,6 @@ auface_status au_pipeline_load_landmarker(auface_pipeline *p);
  * network runtimes when own_landmarks (PFLD tracking on the workers). Workers made before
  * are kept when there are enough of them: a stream needs one, a video job its count. */
 auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks, int count);
-
-/* The default of auface_config.max_memory_mb's cap (MiB); RAM / 4 when that is less. */
-#define AU_DEFAULT_MAX_MEMORY_MB 2048
 
 /* Bytes the frames in flight may take (cfg.max_memory_mb, or its default). */
 size_t au_pipeline_frame_budget(const auface_pipeline *p);
