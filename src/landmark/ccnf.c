@@ -762,7 +762,9 @@ single4_avx2(const float *const w[4], int rows, const float *z, int stride, int 
 }
 
 /* Three neurons x 16 positions, single chains (six chains): the experts' 7 neurons have
- * 3 single-chain ones, which single4_avx2 would take with a duplicate fourth. */
+ * 3 single-chain ones, which single4_avx2 would take with a duplicate fourth. Written out
+ * like single4_avx2 rather than shared with it through arrays of accumulators: GCC 12
+ * keeps such arrays on the stack, a store per chain and row inside the loop (objdump). */
 __attribute__((target("avx2,fma"))) static void
 single3_avx2(const float *const w[4], int rows, const float *z, int stride, int p0,
              float *o0, float *o1, float *o2)
