@@ -7,6 +7,7 @@
 #include "common/file_read.h"
 #include "common/text_matrix.h"
 #include "face/rotation.h"
+#include "math/row_sums.h"
 
 /* A PDM text file is a few hundred kilobytes (the 68-point one is 160 kB); anything far
  * larger is not a PDM. */
@@ -191,26 +192,7 @@ single_mul_rows_t(const float *pc_t, const float *p, int rows, int m, const floa
 {
     double s0[3 * AU_PDM_MAX_POINTS], s1[3 * AU_PDM_MAX_POINTS];
     double s2[3 * AU_PDM_MAX_POINTS], s3[3 * AU_PDM_MAX_POINTS];
-    for (int r = 0; r < rows; r++)
-        s0[r] = s1[r] = s2[r] = s3[r] = 0.0;
-    int k = 0;
-    for (; k <= m - 4; k += 4) {
-        const float *v0 = pc_t + (size_t)k * rows, *v1 = v0 + rows, *v2 = v1 + rows,
-                    *v3 = v2 + rows;
-        const double p0 = p[k], p1 = p[k + 1], p2 = p[k + 2], p3 = p[k + 3];
-        for (int r = 0; r < rows; r++) {
-            s0[r] += (double)v0[r] * p0;
-            s1[r] += (double)v1[r] * p1;
-            s2[r] += (double)v2[r] * p2;
-            s3[r] += (double)v3[r] * p3;
-        }
-    }
-    for (; k < m; k++) {
-        const float *v = pc_t + (size_t)k * rows;
-        const double pk = p[k];
-        for (int r = 0; r < rows; r++)
-            s0[r] += (double)v[r] * pk;
-    }
+    au_row_sums4(pc_t, (size_t)rows, p, m, rows, s0, s1, s2, s3);
     for (int r = 0; r < rows; r++)
         out3n[r] = (float)((s0[r] + s1[r] + s2[r] + s3[r]) * 1.0 + (double)mean[r] * 1.0);
 }

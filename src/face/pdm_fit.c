@@ -4,6 +4,7 @@
 
 #include "face/rotation.h"
 #include "math/openblas_gram.h"
+#include "math/row_sums.h"
 #include "math/svd.h"
 
 /* Both fits pass their Jacobians to au_openblas_gram_f32. */
@@ -56,25 +57,7 @@ void au_pdm_gradient(const float *Jw, int rows, int cols, const float *v, const 
                      const float *p, float *g)
 {
     double s0[JS], s1[JS], s2[JS], s3[JS];
-    for (int c = 0; c < cols; c++)
-        s0[c] = s1[c] = s2[c] = s3[c] = 0.0;
-    int k = 0;
-    for (; k <= rows - 4; k += 4) {
-        const float *j0 = Jw + (size_t)k * JS, *j1 = j0 + JS, *j2 = j1 + JS, *j3 = j2 + JS;
-        const double v0 = v[k], v1 = v[k + 1], v2 = v[k + 2], v3 = v[k + 3];
-        for (int c = 0; c < cols; c++) {
-            s0[c] += (double)j0[c] * v0;
-            s1[c] += (double)j1[c] * v1;
-            s2[c] += (double)j2[c] * v2;
-            s3[c] += (double)j3[c] * v3;
-        }
-    }
-    for (; k < rows; k++) {
-        const float *jk = Jw + (size_t)k * JS;
-        const double vk = v[k];
-        for (int c = 0; c < cols; c++)
-            s0[c] += (double)jk[c] * vk;
-    }
+    au_row_sums4(Jw, JS, v, rows, cols, s0, s1, s2, s3);
     for (int c = 0; c < cols; c++)
         g[c] = (float)(s0[c] + s1[c] + s2[c] + s3[c]);
     if (reg)
