@@ -181,6 +181,53 @@ static auface_status read_file(au_images *im, const char *path, size_t *len, au_
     return AUFACE_OK;
 }
 
+/* Reads a PNM header number at *pos (whitespace and # comments before it skipped); -1 when
+ * there is none or it exceeds INT_MAX. */
+static long pnm_number(const uint8_t *b, size_t len, size_t *pos)
+{
+    size_t i = *pos;
+    for (;;) {
+        while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' ||
+                           b[i] == '\v' || b[i] == '\f'))
+            i++;
+        if (i < len && b[i] == '#') {
+            while (i < len && b[i] != '\n' && b[i] != '\r')
+                i++;
+            continue;
+        }
+        break;
+    }
+    long v = 0;
+    size_t start = i;
+    for (; i < len && b[i] >= '0' && b[i] <= '9'; i++) {
+        v = v * 10 + (b[i] - '0');
+        if (v > INT_MAX)
+            return -1;
+    }
+    *pos = i;
+    return i > start ? v : -1;
+}
+
+/* A binary PNM (P5 grey, P6 colour: the kinds stb_image reads) must declare 8-bit samples
+ * and hold all of them: stb_image's 16-bit path (maxval > 255) reads past the end of a
+ * short file (found by fuzz_image), so such files are refused before it sees them. */
+static auface_status check_pnm(const uint8_t *b, size_t len, const char *path, au_err *err)
+{
+    size_t pos = 2;
+    const long w = pnm_number(b, len, &pos), h = pnm_number(b, len, &pos);
+    const long maxval = pnm_number(b, len, &pos);
+    if (w < 1 || h < 1 || maxval < 1 || pos >= len)
+        return au_fail(err, AUFACE_ERR_FORMAT, "%s: not a valid PNM header", path);
+    if (maxval > 255)
+        return au_fail(err, AUFACE_ERR_FORMAT, "%s: %ld-level PNM samples (16 bits) are not "
+                       "supported; 8-bit PNM, JPEG, PNG and BMP are", path, maxval + 1);
+    const size_t samples = (size_t)w * (size_t)h * (b[1] == '6' ? 3u : 1u);
+    if ((size_t)w * (size_t)h > AU_IMAGE_MAX_PIXELS || len - pos - 1 < samples)
+        return au_fail(err, AUFACE_ERR_FORMAT, "%s: the PNM declares %ldx%ld pixels but holds "
+                       "%zu bytes of samples", path, w, h, len - pos - 1);
+    return AUFACE_OK;
+}
+
 /* Decodes the file's bytes into im->decoded (BGR, stored orientation). */
 static auface_status decode_bytes(au_images *im, const char *path, size_t len, int *w, int *h,
                                   au_err *err)
@@ -188,6 +235,11 @@ static auface_status decode_bytes(au_images *im, const char *path, size_t len, i
     if (au_jpeg_is_jpeg(im->bytes, len))
         return au_jpeg_decode_bgr(im->bytes, len, path, &im->decoded, &im->decoded_cap, w, h,
                                   err);
+    if (len >= 2 && im->bytes[0] == 'P' && (im->bytes[1] == '5' || im->bytes[1] == '6')) {
+        auface_status st = check_pnm(im->bytes, len, path, err);
+        if (st != AUFACE_OK)
+            return st;
+    }
     int channels;
     if (stbi_info_from_memory(im->bytes, (int)len, w, h, &channels) &&
         (size_t)*w * (size_t)*h > AU_IMAGE_MAX_PIXELS)

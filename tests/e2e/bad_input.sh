@@ -17,6 +17,13 @@ expect_failure "text file as video" "$WORK/text.avi" \
   "$AUFACE" --video "$WORK/text.avi" --landmarks-from "$LMS" --output "$WORK/x.csv" --models "$MODELS"
 [ ! -e "$WORK/x.csv" ] || fail "unreadable video left an output file"
 
+# A 16-bit PNM whose samples are missing (found by fuzz_image: stb_image reads past its end).
+printf 'P522 1522 15112\n\n`\0025112\n\n`\002\006' > "$WORK/short16.pgm"
+expect_failure "short 16-bit PNM" "16 bits" \
+  "$AUFACE" --models "$MODELS" --video "$WORK/short16.pgm" --output "$WORK/x.csv"
+printf 'P5 4 4 255\n0123' > "$WORK/short8.pgm"
+expect_failure "PNM shorter than its pixels" "holds 4 bytes of samples" \
+  "$AUFACE" --models "$MODELS" --video "$WORK/short8.pgm" --output "$WORK/x.csv"
 expect_failure "missing model folder" "$WORK/nomodels" \
   "$AUFACE" --video "$VIDEO" --landmarks-from "$LMS" --output "$WORK/x.csv" --models "$WORK/nomodels"
 
