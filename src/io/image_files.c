@@ -235,7 +235,17 @@ static auface_status decode_bytes(au_images *im, const char *path, size_t len, i
     if (au_jpeg_is_jpeg(im->bytes, len))
         return au_jpeg_decode_bgr(im->bytes, len, path, &im->decoded, &im->decoded_cap, w, h,
                                   err);
-    if (len >= 2 && im->bytes[0] == 'P' && (im->bytes[1] == '5' || im->bytes[1] == '6')) {
+    static const uint8_t png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    const int is_pnm = len >= 2 && im->bytes[0] == 'P' &&
+                       (im->bytes[1] == '5' || im->bytes[1] == '6');
+    const int is_png = len >= sizeof png && memcmp(im->bytes, png, sizeof png) == 0;
+    const int is_bmp = len >= 2 && im->bytes[0] == 'B' && im->bytes[1] == 'M';
+    /* Only the formats auface documents reach stb_image, which would otherwise also try
+     * its PSD, TGA, GIF, HDR and PIC readers on whatever a file holds. */
+    if (!is_pnm && !is_png && !is_bmp)
+        return au_fail(err, AUFACE_ERR_FORMAT,
+                       "%s: not a JPEG, PNG, BMP or binary PNM image", path);
+    if (is_pnm) {
         auface_status st = check_pnm(im->bytes, len, path, err);
         if (st != AUFACE_OK)
             return st;
