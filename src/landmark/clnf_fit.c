@@ -13,6 +13,7 @@
 #include "landmark/clnf_pdm_ops.h"
 #include "landmark/clnf_response.h"
 #include "landmark/clnf_rlms.h"
+#include "landmark/clnf_sigma_batch.h"
 
 /* CLNF::Fit: "Can't track very small images reliably (less than ~30px across)" */
 #define FACE_TOO_SMALL 0.25
@@ -209,9 +210,27 @@ static auface_status check_windows(const au_clnf *c, const au_clnf_params *p, co
     return AUFACE_OK;
 }
 
-auface_status au_clnf_prepare_model(au_clnf_model *m, const au_clnf_params *params,
-                                    au_err *err)
+/* The window sizes each patch set of slot i needs: its scales' init and small windows. */
+static int slot_sigma_sets(au_clnf *c, const au_clnf_params *p, au_clnf_sigma_set *sets)
 {
+    int count = 0;
+    for (int s = 0; s < c->num_scales; s++) {
+        au_clnf_sigma_set set = {c, s, 0, {0}};
+        const int ws[2] = {p->window_sizes_init[s], p->window_sizes_small[s]};
+        for (int k = 0; k < 2; k++)
+            if (ws[k] > 0 && !(k == 1 && ws[1] == ws[0]))
+                set.windows[set.num_windows++] = ws[k];
+        if (set.num_windows > 0)
+            sets[count++] = set;
+    }
+    return count;
+}
+
+auface_status au_clnf_prepare_model(au_clnf_model *m, const au_clnf_params *params,
+                                    au_task_pool *pool, au_err *err)
+{
+    au_clnf_sigma_set sets[(1 + AU_CLNF_MAX_PARTS) * AU_CLNF_MAX_SCALES];
+    int count = 0;
     const int slots = 1 + au_clnf_model_num_parts(m);
     for (int i = 0; i < slots; i++) {
         au_clnf_params p;
@@ -221,13 +240,18 @@ auface_status au_clnf_prepare_model(au_clnf_model *m, const au_clnf_params *para
         au_clnf *c = i == 0 ? au_clnf_model_main(m) : &au_clnf_model_part(m, i - 1)->clnf;
         if ((st = check_windows(c, &p, i == 0 ? "main model" : "part", err)) != AUFACE_OK)
             return st;
-        for (int s = 0; s < c->num_scales; s++) {
-            const int ws[2] = {p.window_sizes_init[s], p.window_sizes_small[s]};
-            for (int k = 0; k < 2; k++)
-                if (ws[k] > 0 && (st = au_clnf_prepare_sigmas(c, s, ws[k], -1, err)) != AUFACE_OK)
-                    return st;
-        }
+        count += slot_sigma_sets(c, &p, sets + count);
     }
+    if (au_task_pool_threads(pool) > 1)
+        au_clnf_prepare_sigma_sets(sets, count, pool);
+    /* in order, on this thread: what the pool prepared is skipped, a failure is named */
+    for (int k = 0; k < count; k++)
+        for (int w = 0; w < sets[k].num_windows; w++) {
+            auface_status st = au_clnf_prepare_sigmas(sets[k].clnf, sets[k].scale,
+                                                      sets[k].windows[w], -1, err);
+            if (st != AUFACE_OK)
+                return st;
+        }
     return AUFACE_OK;
 }
 

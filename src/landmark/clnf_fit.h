@@ -12,7 +12,7 @@
  * Usage (create / run / destroy):
  *   au_clnf_model_load(&model, ".../main_clnf_general.txt", err);
  *   au_clnf_params_default(&params);
- *   au_clnf_prepare_model(model, &params, err);      once, single-threaded (writes Σ)
+ *   au_clnf_prepare_model(model, &params, pool, err);  once (writes Σ; pool: optional)
  *   au_clnf_fitter_create(&fitter, model, &params, err);   one per thread
  *   au_clnf_fitter_use_pool(fitter, pool, err);      optional: helper threads
  *   au_clnf_detect_from_box(fitter, gray, w, h, stride, box, &params, &state, err);  new track
@@ -87,11 +87,13 @@ auface_status au_clnf_params_for_part(const char *name, au_clnf_params *p, au_er
 /* Prepares everything the fitting needs inside the shared model: Σ of every window size the
  * main parameters (init and small windows) and each part's parameters use at each scale, for
  * all views (au_clnf_prepare_sigmas). Call it once after loading, before creating fitters,
- * from one thread: it writes into the experts. Idempotent. Cost: ≈ 0.3 s and 61 MB for the
- * FeatureExtraction model set. Errors: AUFACE_ERR_UNSUPPORTED for an unknown part name,
- * or those of au_clnf_prepare_sigmas. */
+ * from one thread: it writes into the experts. With a pool of several threads the Σ are
+ * computed on all of them (landmark/clnf_sigma_batch.h; same values); NULL prepares them on
+ * the calling thread. Idempotent. Cost: ≈ 0.25 s of CPU and 61 MB for the FeatureExtraction
+ * model set. Errors: AUFACE_ERR_UNSUPPORTED for an unknown part name, or those of
+ * au_clnf_prepare_sigmas. */
 auface_status au_clnf_prepare_model(au_clnf_model *m, const au_clnf_params *params,
-                                    au_err *err);
+                                    au_task_pool *pool, au_err *err);
 
 typedef struct au_clnf_fitter au_clnf_fitter;
 

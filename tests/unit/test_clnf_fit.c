@@ -587,7 +587,7 @@ static void test_frames(au_clnf_model *m)
     au_clnf_params params;
     au_clnf_params_default(&params);
     double t0 = test_thread_cpu_seconds();
-    CHECK(au_clnf_prepare_model(m, &params, &err) == AUFACE_OK);
+    CHECK(au_clnf_prepare_model(m, &params, NULL, &err) == AUFACE_OK);
     const double t_prep = test_thread_cpu_seconds() - t0;
     au_clnf_fitter *f = NULL;
     t0 = test_thread_cpu_seconds();
