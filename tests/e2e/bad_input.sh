@@ -62,6 +62,16 @@ expect_failure "truncated video against its landmark file" "video ended after" \
   --models "$MODELS" --quiet
 [ ! -e "$WORK/cut.csv" ] || fail "truncated video: a CSV was left under the final name"
 
+# An output folder below a file cannot be made: named once, exit 1; missing levels are made.
+touch "$WORK/plainfile"
+expect_failure "output folder below a file" "cannot create folder $WORK/plainfile/out" \
+  "$AUFACE" --video "$VIDEO" --landmarks-from "$LMS" --out-dir "$WORK/plainfile/out" \
+  --models "$MODELS" --quiet
+"$AUFACE" --video "$VIDEO" --landmarks-from "$LMS" --out-dir "$WORK/new/a/b" --models "$MODELS" \
+  --quiet --max-frames 3 || fail "nested output folder: exit status $?"
+[ -s "$WORK/new/a/b/default.csv" ] || fail "nested output folder: no CSV in $WORK/new/a/b"
+rm -rf "$WORK/new" "$WORK/plainfile"
+
 # No temporary files are left behind in the output folder.
 if ls "$WORK" | grep -q '\.tmp'; then fail "temporary files left: $(ls "$WORK")"; fi
 echo "bad_input: all cases passed"
