@@ -58,7 +58,7 @@ echo "ok: damaged frame skipped, counted and reported; exit 0"
 
 # An output folder that cannot take files: fails before the frames, names the folder.
 touch "$WORK/afile"
-expect_failure "unwritable output folder" "afile/x.csv" \
+expect_failure "unwritable output folder" "cannot create folder $WORK/afile" \
   run --video "$VIDEO" --output "$WORK/afile/x.csv" --max-frames 5
 no_claim "unwritable output folder"
 
