@@ -124,6 +124,13 @@ void au_median_update(au_median *m, const double *descriptor, int add)
         for (int i = 0; i < dim; i++) {
             int b = au_median_bin(m, descriptor[i]);
             m->hist[(size_t)i * (size_t)m->num_bins + (size_t)b]++;
+            if (m->count == 1) {
+                /* the only value: its bin is the median's, without walking up to it (up to
+                 * 10 000 bins a dimension at the start of every video) */
+                m->pos[i] = b;
+                m->cum[i] = 1;
+                continue;
+            }
             if (b <= m->pos[i])
                 m->cum[i]++;
             seek_median_bin(m, i, cutoff);
