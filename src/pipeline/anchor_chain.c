@@ -49,6 +49,7 @@ void au_anchor_chain_free(au_anchor_chain *c)
 void au_anchor_chain_reset(au_anchor_chain *c)
 {
     c->have_previous = 0;
+    c->seconds = 0.0;
 }
 
 static int detect_faces(au_anchor_chain *c, const au_frame_input *in, au_face_box *boxes,

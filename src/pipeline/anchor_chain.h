@@ -21,14 +21,15 @@ auface_status au_anchor_chain_create(au_anchor_chain **out, au_detector_kind kin
                                      const au_nn_model *model, int detect_interval, au_err *err);
 void au_anchor_chain_free(au_anchor_chain *c);
 
-/* Forgets the face followed so far (a new video). */
+/* Forgets the face followed so far and the time spent (a new video); the detector's plan
+ * and buffers are kept. */
 void au_anchor_chain_reset(au_anchor_chain *c);
 
 /* On a scheduled frame of `in` (frames in order), detects and fills in->anchor with the face
  * to follow; other frames are left without anchor. */
 auface_status au_anchor_chain_step(au_anchor_chain *c, au_frame_input *in, au_err *err);
 
-/* Seconds spent detecting since the chain was made. */
+/* Seconds spent detecting since the chain was made or reset. */
 double au_anchor_chain_seconds(const au_anchor_chain *c);
 
 #endif

@@ -6,6 +6,7 @@
 #include "common/c_locale.h"
 #include "common/cpu_count.h"
 #include "common/task_pool.h"
+#include "pipeline/anchor_chain.h"
 #include "pipeline/image_job.h"
 #include "pipeline/models_dir.h"
 #include "pipeline/tracker.h"
@@ -192,6 +193,22 @@ auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks,
     return configure_workers(p);
 }
 
+auface_status au_pipeline_anchor_chain(auface_pipeline *p, au_anchor_chain **out)
+{
+    *out = NULL;
+    if (!p->anchors) {
+        auface_status st = au_anchor_chain_create(
+            &p->anchors,
+            p->cfg.detector == AUFACE_DETECTOR_YUNET ? AU_DETECTOR_YUNET : AU_DETECTOR_RETINAFACE,
+            p->detector_model, p->cfg.detect_interval, &p->err);
+        if (st != AUFACE_OK)
+            return st;
+    }
+    au_anchor_chain_reset(p->anchors);
+    *out = p->anchors;
+    return AUFACE_OK;
+}
+
 size_t au_pipeline_frame_budget(const auface_pipeline *p)
 {
     if (p->cfg.max_memory_mb > 0)
@@ -349,6 +366,7 @@ void auface_pipeline_destroy(auface_pipeline *p)
     au_stream_free(p->stream);
     au_image_mode_free(p->image_mode);
     au_clnf_tracker_free(p->clnf_tracker);
+    au_anchor_chain_free(p->anchors);
     au_mtcnn_free(p->mtcnn);
     au_clnf_model_free(p->clnf_model);
     destroy_workers(p);

@@ -37,6 +37,9 @@ struct auface_pipeline {
     au_worker **workers;
     int num_workers;
     int workers_own_landmarks;
+    /* The faces PFLD video jobs follow (the reader's detector), made by the first such job
+     * and reset by each: its network plan and buffers serve every video. */
+    struct au_anchor_chain *anchors;
     /* The frame-by-frame stream (auface_process_frame), made on first use. */
     struct au_stream *stream;
     /* Still images (auface_process_image[s]): static AU models and image workers, made on
@@ -73,6 +76,9 @@ auface_status au_pipeline_load_landmarker(auface_pipeline *p);
  * network runtimes when own_landmarks (PFLD tracking on the workers). Workers made before
  * are kept when there are enough of them: a stream needs one, a video job its count. */
 auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks, int count);
+
+/* The pipeline's anchor chain, made on first use, reset for a new video. */
+auface_status au_pipeline_anchor_chain(auface_pipeline *p, struct au_anchor_chain **out);
 
 /* Bytes the frames in flight may take (cfg.max_memory_mb, or its default). */
 size_t au_pipeline_frame_budget(const auface_pipeline *p);

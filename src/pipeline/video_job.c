@@ -38,7 +38,8 @@ typedef struct job_state {
     au_landmark_csv *lms;
     au_clnf_tracker *clnf;        /* OpenFace's tracker, run while reading (frame order) */
     double clnf_seconds;          /* its share of the reader's time */
-    au_anchor_chain *anchors;     /* PFLD: the faces to follow, chosen while reading */
+    au_anchor_chain *anchors;     /* PFLD: the faces to follow, chosen while reading (the
+                                   * pipeline's) */
     const au_face_replay *face;   /* one face of a multi-face job, NULL otherwise */
     au_analyser *analyser;
     au_csv_schema schema;         /* the output's columns */
@@ -147,10 +148,7 @@ static auface_status open_inputs(job_state *js)
     start_prefetch(js);
     st = au_pipeline_prepare_workers(p, pfld_on_workers, 0);
     if (st == AUFACE_OK && pfld_on_workers)
-        st = au_anchor_chain_create(&js->anchors, p->cfg.detector == AUFACE_DETECTOR_YUNET
-                                                      ? AU_DETECTOR_YUNET
-                                                      : AU_DETECTOR_RETINAFACE,
-                                    p->detector_model, p->cfg.detect_interval, &p->err);
+        st = au_pipeline_anchor_chain(p, &js->anchors);
     if (st != AUFACE_OK)
         return st;
     js->total = au_source_frame_count(js->src);
@@ -467,7 +465,6 @@ static void close_job(job_state *js)
     au_csv_schema_release(&js->schema);
     au_analyser_free(js->analyser);
     au_landmark_csv_close(js->lms);
-    au_anchor_chain_free(js->anchors);
     au_frame_prefetch_free(js->prefetch);
     au_source_close(js->src);
 }
