@@ -254,10 +254,14 @@ static int videos_to_process(const au_cli_args *args, const au_batch *plan)
  * order, so one CLNF video keeps about two cores busy however many workers it has
  * (2 workers on 2 cores: 1.4-1.55x one worker); several videos at once, each with its
  * share of the workers, use them all (2 videos at once with 1 worker each: 1.85-2.1x,
- * docs/DECISIONS.md). So with
- * --landmarks clnf and several videos the default is one video per worker, as long as
- * their pipelines fit in a quarter of the RAM; PFLD videos scale on their own and keep
- * one at a time unless asked. */
+ * docs/DECISIONS.md). So with --landmarks clnf and several videos the default is one
+ * video per worker, as long as their pipelines fit in a quarter of the RAM.
+ * A PFLD video spreads over the workers by chunks of --detect-interval frames, so it
+ * scales on its own (1.7-1.8x on 2 cores) unless it is short (a 30-frame clip is one chunk:
+ * one worker); videos at once still win for a collection (4 long videos on 2 cores: 8 %
+ * faster, 12 one-second clips: 1.4-1.6x), but while fewer videos are left than pipelines,
+ * a pipeline of one worker runs alone. So PFLD runs one video per worker only from twice
+ * as many videos as pipelines on, and one at a time below that. */
 static int videos_at_once(const au_cli_args *args, int workers, int videos)
 {
     long n = args->parallel_videos;
@@ -267,7 +271,9 @@ static int videos_at_once(const au_cli_args *args, int workers, int videos)
         if (!ram) /* the system does not say: assume 8 GiB */
             ram = (size_t)8192 << 20;
         long fit = (long)(ram / 4 / ((size_t)PIPELINE_MB << 20));
-        n = clnf ? (workers < fit ? workers : fit) : 1;
+        n = workers < fit ? workers : fit;
+        if (!clnf && videos < 2 * n)
+            n = 1;
     }
     if (n > videos)
         n = videos;

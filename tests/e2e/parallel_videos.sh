@@ -38,6 +38,24 @@ for n in $names; do
 done
 echo "ok: PFLD, 3 videos at once: CSV identical"
 
+# PFLD by default: one at a time below twice as many videos as workers, one per worker from
+# there on (where two pipelines fit in a quarter of the RAM, as above).
+ln -s "$A" "$WORK/A2.avi"
+"$AUFACE" --models "$MODELS" --max-frames 40 --video "$A" --video "$B" --video "$C" \
+  --out-dir "$WORK/pfld_few" --workers 2 2>"$WORK/few.txt"
+! grep -q "at once" "$WORK/few.txt" || fail "PFLD, 3 videos on 2 workers ran several at once"
+"$AUFACE" --models "$MODELS" --max-frames 40 --video "$A" --video "$B" --video "$C" \
+  --video "$WORK/A2.avi" --out-dir "$WORK/pfld_many" --workers 2 2>"$WORK/many.txt"
+if [ "$ram_kb" -ge $((2 * 4 * 256 * 1024)) ]; then
+  grep -q "2 videos at once, 1 worker each" "$WORK/many.txt" ||
+    fail "PFLD, 4 videos on 2 workers did not run 2 at once: $(cat "$WORK/many.txt")"
+fi
+for n in $names; do
+  cmp "$WORK/pfld_many/$n.csv" "$WORK/pfld1/$n.csv" || fail "pfld default, 4 videos: $n.csv differs"
+done
+cmp "$WORK/pfld_many/A2.csv" "$WORK/pfld1/2015-10-15-15-14.csv" || fail "pfld default: A2.csv differs"
+echo "ok: PFLD default: 3 videos one at a time, 4 videos two at once, CSV identical"
+
 # Progress as JSON from several videos at once: every line whole, one "done" per input.
 "$AUFACE" --models "$MODELS" --quiet --max-frames 40 --progress-json --landmarks clnf \
   --workers 2 --parallel-videos 2 --video "$A" --video "$B" --video "$C" \
