@@ -14,6 +14,8 @@ struct au_median {
     int32_t *hist;       /* dim x num_bins counts, row i = dimension i */
     int32_t *pos;        /* per dimension: the current median bin */
     int32_t *cum;        /* per dimension: sum of hist[i][0..pos[i]] */
+    uint64_t *occupied;  /* dim x words bit sets: bit j of row i = hist[i][j] > 0 */
+    int words;           /* 64-bit words per row of `occupied` */
     double *centres;     /* num_bins bin centres */
     double *median;      /* dim current median values */
     int count;           /* OpenFace hist_count: descriptors added */
@@ -38,9 +40,11 @@ auface_status au_median_create(au_median **out, int dim, int num_bins, double mi
     m->hist = calloc((size_t)dim * (size_t)num_bins, sizeof *m->hist);
     m->pos = calloc((size_t)dim, sizeof *m->pos);
     m->cum = calloc((size_t)dim, sizeof *m->cum);
+    m->words = (num_bins + 63) / 64;
+    m->occupied = calloc((size_t)dim * (size_t)m->words, sizeof *m->occupied);
     m->centres = malloc((size_t)num_bins * sizeof *m->centres);
     m->median = calloc((size_t)dim, sizeof *m->median);
-    if (!m->hist || !m->pos || !m->cum || !m->centres || !m->median) {
+    if (!m->hist || !m->pos || !m->cum || !m->occupied || !m->centres || !m->median) {
         au_median_free(m);
         return au_fail(err, AUFACE_ERR_NOMEM,
                        "au_median_create: out of memory for a %d x %d histogram", dim, num_bins);
@@ -88,22 +92,61 @@ double au_median_bin_centre(const au_median *m, int j)
     return m->centres[j];
 }
 
+/* The first occupied bin at or after `from` in a row's bit set, or −1. */
+static int next_occupied(const uint64_t *row, int words, int from)
+{
+    int k = from >> 6;
+    if (k >= words)
+        return -1;
+    uint64_t x = row[k] & (~0ull << (from & 63));
+    while (!x) {
+        if (++k >= words)
+            return -1;
+        x = row[k];
+    }
+    return k * 64 + __builtin_ctzll(x);
+}
+
+/* The last occupied bin at or before `from`, or −1. */
+static int previous_occupied(const uint64_t *row, int from)
+{
+    if (from < 0)
+        return -1;
+    int k = from >> 6;
+    uint64_t x = row[k] & (~0ull >> (63 - (from & 63)));
+    while (!x) {
+        if (--k < 0)
+            return -1;
+        x = row[k];
+    }
+    return k * 64 + 63 - __builtin_clzll(x);
+}
+
 /* Moves dimension i's median bin to the first bin whose cumulative count reaches `cutoff`.
  * One added value changes the cumulative counts by at most one and the cutoff by at most
- * one, so the bin moves little (it only crosses empty bins in between). */
+ * one, so the bin moves little, but it crosses the empty bins in between, which early in a
+ * video (few values, spread over up to 10 000 bins) are many: those are skipped through the
+ * occupancy bits, where they add nothing to the cumulative count. */
 static void seek_median_bin(au_median *m, int i, int32_t cutoff)
 {
     const int32_t *h = m->hist + (size_t)i * (size_t)m->num_bins;
+    const uint64_t *row = m->occupied + (size_t)i * (size_t)m->words;
     int32_t p = m->pos[i];
     int32_t c = m->cum[i];
-    /* The total count of the row is m->count >= cutoff, so p stays below num_bins. */
+    /* The total count of the row is m->count >= cutoff, so an occupied bin is found. */
     while (c < cutoff) {
-        p++;
+        const int next = next_occupied(row, m->words, p + 1);
+        if (next < 0)
+            break;
+        p = next;
         c += h[p];
     }
+    /* Down while the bins below still hold `cutoff` values; below the last occupied bin
+     * every bin is empty down to 0, where the walk stops. */
     while (p > 0 && c - h[p] >= cutoff) {
         c -= h[p];
-        p--;
+        const int below = previous_occupied(row, p - 1);
+        p = below < 0 ? 0 : below;
     }
     m->pos[i] = p;
     m->cum[i] = c;
@@ -124,6 +167,7 @@ void au_median_update(au_median *m, const double *descriptor, int add)
         for (int i = 0; i < dim; i++) {
             int b = au_median_bin(m, descriptor[i]);
             m->hist[(size_t)i * (size_t)m->num_bins + (size_t)b]++;
+            m->occupied[(size_t)i * (size_t)m->words + (size_t)(b >> 6)] |= 1ull << (b & 63);
             if (m->count == 1) {
                 /* the only value: its bin is the median's, without walking up to it (up to
                  * 10 000 bins a dimension at the start of every video) */
@@ -172,6 +216,7 @@ void au_median_reset(au_median *m)
     memset(m->hist, 0, (size_t)m->dim * (size_t)m->num_bins * sizeof *m->hist);
     memset(m->pos, 0, (size_t)m->dim * sizeof *m->pos);
     memset(m->cum, 0, (size_t)m->dim * sizeof *m->cum);
+    memset(m->occupied, 0, (size_t)m->dim * (size_t)m->words * sizeof *m->occupied);
     memset(m->median, 0, (size_t)m->dim * sizeof *m->median);
     m->count = 0;
     m->started = 0;
@@ -184,6 +229,7 @@ void au_median_free(au_median *m)
     free(m->hist);
     free(m->pos);
     free(m->cum);
+    free(m->occupied);
     free(m->centres);
     free(m->median);
     free(m);
