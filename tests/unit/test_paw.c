@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -510,12 +509,6 @@ static void test_reference_faces(void)
            total_px);
     CHECK(total_px > 0 && worst <= 20);
 
-    /* Timing of one mask (111 triangles, 112x112). */
-    clock_t t0 = clock();
-    for (int i = 0; i < 100; i++)
-        au_paw_mask(&t, pts, 68, 112, 112, mask);
-    printf("  time: one 112x112 PAW mask = %.1f us\n",
-           1e6 * (double)(clock() - t0) / CLOCKS_PER_SEC / 100);
     au_triangulation_free(&t);
 }
 

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "check.h"
 #include "math/warp_affine.h"
@@ -430,20 +429,6 @@ static void test_float_aoi_model(void)
     CHECK(ok);
 }
 
-static void time_warp(void)
-{
-    enum { SW = 640, SH = 480, N = 200 };
-    static uint8_t frame[SH * SW * 3], face[112 * 112 * 3];
-    test_fill_random_u8(&rng_state, frame, sizeof frame);
-    const float m[6] = {0.52f, -0.03f, -70.f, 0.03f, 0.52f, -80.f};
-    clock_t t0 = clock();
-    for (int i = 0; i < N; i++)
-        au_warp_affine_u8c3(frame, SW, SH, SW * 3, m, face, 112, 112, 112 * 3);
-    double us = 1e6 * (double)(clock() - t0) / CLOCKS_PER_SEC / N;
-    printf("  time: one 112x112 BGR warp from 640x480 = %.1f us\n", us);
-    CHECK(face[56 * 336] + 1 > 0); /* keep the result alive */
-}
-
 int main(void)
 {
     test_weight_table();
@@ -456,6 +441,5 @@ int main(void)
     test_degenerate_inputs_u8();
     test_float();
     test_float_aoi_model();
-    time_warp();
     return check_report("test_warp_affine");
 }
