@@ -94,6 +94,11 @@ int au_frame_copy_packed(const au_frame *f, uint8_t **buf, size_t *cap)
     return 1;
 }
 
+int au_source_swap_pixels(au_source *src, uint8_t **buf, size_t *cap)
+{
+    return src->video ? au_video_swap_pixels(src->video, buf, cap) : 0;
+}
+
 long au_source_corrupt_frames(const au_source *src)
 {
     return src->video ? au_video_corrupt_frames(src->video)

@@ -120,6 +120,13 @@ int au_source_next(au_source *src, au_frame *frame, au_err *err);
  * when out of memory. */
 int au_frame_copy_packed(const au_frame *f, uint8_t **buf, size_t *cap);
 
+/* Keeps the frame of the last au_source_next without copying it where the source can: the
+ * frame's own buffer, rows packed (stride 3·width), goes to *buf and *cap, and the source
+ * takes the caller's old buffer (*buf, *cap as for au_frame_copy_packed, or NULL) in
+ * exchange; 1 then. 0, changing nothing, where it cannot (image files, re-oriented or padded
+ * frames): copy with au_frame_copy_packed. */
+int au_source_swap_pixels(au_source *src, uint8_t **buf, size_t *cap);
+
 /* Frames per second as OpenFace uses it: the video's rate, 30 when a video's rate is
  * unknown, 0 for images and image folders. */
 double au_source_fps(const au_source *src);

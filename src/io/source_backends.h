@@ -17,6 +17,8 @@ auface_status au_video_open(au_video **out, const char *path, int threads, au_er
 int au_video_threads(int requested);
 /* Fills bgr, width, height, stride, timestamp (not index). 1 / 0 at the end / < 0 fatal. */
 int au_video_next(au_video *v, au_frame *frame, au_err *err);
+/* au_source_swap_pixels for a video. */
+int au_video_swap_pixels(au_video *v, uint8_t **pixels, size_t *capacity);
 double au_video_fps(const au_video *v);
 long au_video_frame_count(const au_video *v);
 long au_video_corrupt_frames(const au_video *v);

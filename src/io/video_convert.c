@@ -2,11 +2,13 @@
 #include "io/video_convert.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libavutil/imgutils.h>
+#include <libavutil/macros.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
@@ -16,8 +18,10 @@
 
 /* Row alignment of the BGR buffer: OpenCV allocates it with av_frame_get_buffer(&rgb_picture,
  * 32) (CvCapture_FFMPEG::retrieveFrame); swscale's SIMD paths depend on the stride, so keep
- * the same layout. */
+ * the same layout (bgr_linesize). */
 #define AU_BGR_ALIGN 32
+/* Start of the BGR buffer: av_malloc's alignment in an FFmpeg built with AVX-512. */
+#define AU_BGR_BASE_ALIGN 64
 /* Upper bound on helper threads: beyond a few, conversion is far from the bottleneck. */
 #define AU_BGR_MAX_HELPERS 16
 
@@ -33,7 +37,9 @@ typedef struct bgr_slot {
      * one, and its own output buffers, reused from frame to frame. */
     struct SwsContext *sws;
     int sws_w, sws_h, sws_fmt;
-    AVFrame *bgr;
+    uint8_t *bgr;              /* AU_BGR_BASE_ALIGN-aligned, bgr_cap bytes; may be swapped */
+    size_t bgr_cap;            /* with a reader's buffer (au_bgr_queue_swap_pixels) */
+    int bgr_linesize;
     uint8_t *rotated;
     size_t rotated_size;
     /* The result. */
@@ -65,6 +71,38 @@ static void set_failure(bgr_slot *s, auface_status status, const char *what, int
     snprintf(s->failure.what, sizeof s->failure.what, "%s", what);
 }
 
+/* The row stride av_frame_get_buffer(frame, AU_BGR_ALIGN) gives a BGR24 picture of width w
+ * (FFmpeg 5.1 get_video_buffer): the smallest width rounded up to a power of two whose
+ * linesize is a multiple of the alignment, then rounded up to it. */
+static int bgr_linesize(int w)
+{
+    int ls[4] = {0};
+    for (int i = 1; i <= AU_BGR_ALIGN; i += i) {
+        if (av_image_fill_linesizes(ls, AV_PIX_FMT_BGR24, FFALIGN(w, i)) < 0)
+            return -1;
+        if (!(ls[0] & (AU_BGR_ALIGN - 1)))
+            break;
+    }
+    return FFALIGN(ls[0], AU_BGR_ALIGN);
+}
+
+/* Makes the slot's BGR buffer hold `need` bytes at AU_BGR_BASE_ALIGN (a buffer swapped in
+ * from a reader may be smaller or differently aligned). Returns 0 when out of memory. */
+static int ensure_bgr_buffer(bgr_slot *s, size_t need)
+{
+    if (s->bgr && s->bgr_cap >= need && (uintptr_t)s->bgr % AU_BGR_BASE_ALIGN == 0)
+        return 1;
+    free(s->bgr);
+    s->bgr = NULL;
+    s->bgr_cap = 0;
+    void *p = NULL;
+    if (posix_memalign(&p, AU_BGR_BASE_ALIGN, need) != 0)
+        return 0;
+    s->bgr = p;
+    s->bgr_cap = need;
+    return 1;
+}
+
 /* Converts the slot's frame to BGR24 and re-orients it: the conversion of OpenCV's
  * CvCapture_FFMPEG::retrieveFrame and rotateFrame. Runs without the lock: the slot belongs
  * to the converting thread. */
@@ -78,7 +116,8 @@ static void convert_slot(bgr_slot *s, int orientation)
          * for its automatic conversions, hence byte-identical to `-pix_fmt bgr24`. */
         s->sws = sws_getCachedContext(s->sws, bw, bh, (enum AVPixelFormat)f->format, bw, bh,
                                       AV_PIX_FMT_BGR24, SWS_BICUBIC, NULL, NULL, NULL);
-        if (!s->sws) {
+        s->bgr_linesize = bgr_linesize(bw);
+        if (!s->sws || s->bgr_linesize <= 0) {
             const char *name = av_get_pix_fmt_name((enum AVPixelFormat)f->format);
             char what[96];
             snprintf(what, sizeof what, "cannot convert pixel format %s to BGR",
@@ -87,26 +126,22 @@ static void convert_slot(bgr_slot *s, int orientation)
             set_failure(s, AUFACE_ERR_UNSUPPORTED, what, 0);
             return;
         }
-        av_frame_unref(s->bgr);
-        s->bgr->format = AV_PIX_FMT_BGR24;
-        s->bgr->width = bw;
-        s->bgr->height = bh;
-        int ret = av_frame_get_buffer(s->bgr, AU_BGR_ALIGN);
-        if (ret < 0) {
-            s->sws_fmt = AV_PIX_FMT_NONE;
-            set_failure(s, AUFACE_ERR_NOMEM, "no memory for the BGR picture", ret);
-            return;
-        }
         s->sws_w = bw;
         s->sws_h = bh;
         s->sws_fmt = f->format;
     }
-    sws_scale(s->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
-              s->bgr->data, s->bgr->linesize);
+    if (!ensure_bgr_buffer(s, (size_t)s->bgr_linesize * (size_t)bh)) {
+        set_failure(s, AUFACE_ERR_NOMEM, "no memory for the BGR picture", 0);
+        return;
+    }
+    uint8_t *dst[4] = {s->bgr, NULL, NULL, NULL};
+    const int dst_stride[4] = {s->bgr_linesize, 0, 0, 0};
+    sws_scale(s->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
+              dst_stride);
 
     int w = f->width, h = f->height;
-    const uint8_t *pixels = s->bgr->data[0];
-    size_t stride = (size_t)s->bgr->linesize[0];
+    const uint8_t *pixels = s->bgr;
+    size_t stride = (size_t)s->bgr_linesize;
     if (orientation != 1) {
         int ow, oh;
         au_orient_size(orientation, w, h, &ow, &oh);
@@ -181,7 +216,7 @@ static void free_slots(au_bgr_queue *q)
     for (int i = 0; i < q->nslots; i++) {
         bgr_slot *s = &q->slots[i];
         sws_freeContext(s->sws);
-        av_frame_free(&s->bgr);
+        free(s->bgr);
         av_frame_free(&s->decoded);
         free(s->rotated);
     }
@@ -208,9 +243,8 @@ auface_status au_bgr_queue_create(au_bgr_queue **out, int helpers, int orientati
     int ok = q->slots && (helpers == 0 || q->helpers);
     for (int i = 0; ok && i < q->nslots; i++) {
         q->slots[i].decoded = av_frame_alloc();
-        q->slots[i].bgr = av_frame_alloc();
         q->slots[i].sws_fmt = AV_PIX_FMT_NONE;
-        ok = q->slots[i].decoded && q->slots[i].bgr;
+        ok = q->slots[i].decoded != NULL;
     }
     if (!ok) {
         if (q->slots)
@@ -292,6 +326,25 @@ int au_bgr_queue_take(au_bgr_queue *q, au_frame *frame, au_bgr_failure *failure)
     frame->stride = s->stride;
     frame->timestamp = s->timestamp;
     return 1;
+}
+
+int au_bgr_queue_swap_pixels(au_bgr_queue *q, uint8_t **pixels, size_t *capacity)
+{
+    pthread_mutex_lock(&q->mu);
+    bgr_slot *s = q->used > 0 ? &q->slots[q->head] : NULL;
+    /* only the slot's own buffer with rows packed: not a re-oriented copy, not padded rows */
+    const int ok = s && s->state == SLOT_TAKEN && s->failure.status == AUFACE_OK &&
+                   s->pixels == s->bgr && s->stride == (size_t)s->width * 3;
+    if (ok) {
+        uint8_t *mine = s->bgr;
+        const size_t mine_cap = s->bgr_cap;
+        s->bgr = *pixels;
+        s->bgr_cap = *pixels ? *capacity : 0;
+        *pixels = mine;
+        *capacity = mine_cap;
+    }
+    pthread_mutex_unlock(&q->mu);
+    return ok;
 }
 
 void au_bgr_queue_release(au_bgr_queue *q)

@@ -507,6 +507,11 @@ int au_video_next(au_video *v, au_frame *frame, au_err *err)
     return 1;
 }
 
+int au_video_swap_pixels(au_video *v, uint8_t **pixels, size_t *capacity)
+{
+    return au_bgr_queue_swap_pixels(v->convert, pixels, capacity);
+}
+
 double au_video_fps(const au_video *v)
 {
     return v->fps;

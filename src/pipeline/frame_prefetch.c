@@ -30,8 +30,8 @@ struct au_frame_prefetch {
     pthread_t thread;
 };
 
-/* The next frame of the source into `s`: its outcome, and with a frame its packed copy and
- * grey image. */
+/* The next frame of the source into `s`: its outcome, and with a frame its pixels, packed
+ * (taken over from the source, or copied where it cannot hand them over), and grey image. */
 static void decode_into(au_frame_prefetch *pf, prefetch_slot *s)
 {
     au_frame f;
@@ -40,7 +40,9 @@ static void decode_into(au_frame_prefetch *pf, prefetch_slot *s)
     if (s->outcome <= 0)
         return;
     const size_t row = (size_t)f.width * 3, pixels = (size_t)f.width * (size_t)f.height;
-    if (!au_frame_copy_packed(&f, &s->bgr, &s->bgr_cap) ||
+    const int kept = au_source_swap_pixels(pf->src, &s->bgr, &s->bgr_cap) ||
+                     au_frame_copy_packed(&f, &s->bgr, &s->bgr_cap);
+    if (!kept ||
         (pf->with_gray && !au_grow_bytes(&s->gray, &s->gray_cap, pixels))) {
         au_fail(&s->err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f.width,
                 f.height);
