@@ -87,9 +87,12 @@ static int bgr_linesize(int w)
 }
 
 /* Makes the slot's BGR buffer hold `need` bytes at AU_BGR_BASE_ALIGN (a buffer swapped in
- * from a reader may be smaller or differently aligned). Returns 0 when out of memory. */
+ * from a reader may be smaller or differently aligned), plus the padding FFmpeg leaves after
+ * a picture, in case a SIMD store of swscale's runs past the last row. Returns 0 when out
+ * of memory. */
 static int ensure_bgr_buffer(bgr_slot *s, size_t need)
 {
+    need += AU_BGR_BASE_ALIGN;
     if (s->bgr && s->bgr_cap >= need && (uintptr_t)s->bgr % AU_BGR_BASE_ALIGN == 0)
         return 1;
     free(s->bgr);

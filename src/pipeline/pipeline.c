@@ -301,18 +301,20 @@ static auface_status load_network(auface_pipeline *p, const char *explicit_path,
     return au_nn_model_load(out, path, &p->err);
 }
 
-/* Σ of the CLNF model on as many threads as the run has workers (they are idle until the
- * first frame): ≈ 0.25 s of CPU. */
+/* Σ of the CLNF model (≈ 0.25 s of CPU) on as many threads as the run may use: nothing
+ * else runs before the first frame. Without threads (the system refuses them) the calling
+ * thread prepares them alone. */
 static auface_status prepare_clnf_model(auface_pipeline *p)
 {
     const int threads = p->cfg.workers > 0 ? p->cfg.workers : default_workers();
     au_task_pool *pool = NULL;
-    auface_status st = AUFACE_OK;
-    if (threads > 1)
-        st = au_task_pool_create(&pool, threads < AU_TASK_POOL_MAX_THREADS
-                                            ? threads : AU_TASK_POOL_MAX_THREADS, &p->err);
-    if (st == AUFACE_OK)
-        st = au_clnf_prepare_model(p->clnf_model, &p->clnf_params, pool, &p->err);
+    au_err ignored;
+    if (threads > 1 &&
+        au_task_pool_create(&pool, threads < AU_TASK_POOL_MAX_THREADS
+                                       ? threads : AU_TASK_POOL_MAX_THREADS,
+                            &ignored) != AUFACE_OK)
+        pool = NULL;
+    auface_status st = au_clnf_prepare_model(p->clnf_model, &p->clnf_params, pool, &p->err);
     au_task_pool_free(pool);
     return st;
 }
