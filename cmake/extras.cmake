@@ -3,7 +3,7 @@
 # Included by the top-level CMakeLists.txt after the test-suite block (it uses
 # AUFACE_SHARED_DIR, defined there). Both programs use only the public API (auface.h).
 
-add_executable(auface-bench tools/auface_bench.c)
+add_executable(auface-bench tools/auface_bench.c tools/tool_memory.c)
 target_link_libraries(auface-bench PRIVATE auface_core)
 
 # examples/process_video.c is what users copy; building it with the project keeps it

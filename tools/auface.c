@@ -12,6 +12,7 @@
 
 #include <libavutil/log.h>
 
+#include "tool_memory.h"
 #include "auface.h"
 #include "cli_args.h"
 #include "image_run.h"
@@ -431,6 +432,7 @@ int main(int argc, char **argv)
 {
     au_cli_args args;
     char msg[512];
+    au_tool_limit_malloc_arenas();
     if (!au_cli_parse(argc, argv, &args, msg, sizeof msg)) {
         fprintf(stderr, "auface: %s\n", msg);
         au_cli_free(&args);

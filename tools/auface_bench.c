@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "tool_memory.h"
 #include "auface.h"
 
 /* Exit statuses (also in the usage text). */
@@ -479,6 +480,7 @@ int main(int argc, char **argv)
 {
     bench_options opts;
     char msg[512];
+    au_tool_limit_malloc_arenas();
     if (!parse_args(argc, argv, &opts, msg, sizeof msg)) {
         fprintf(stderr, "auface-bench: %s\n", msg);
         return EXIT_USAGE;
