@@ -99,6 +99,11 @@ int au_source_swap_pixels(au_source *src, uint8_t **buf, size_t *cap)
     return src->video ? au_video_swap_pixels(src->video, buf, cap) : 0;
 }
 
+int au_source_keep_frame(au_source *src, const au_frame *f, uint8_t **buf, size_t *cap)
+{
+    return au_source_swap_pixels(src, buf, cap) || au_frame_copy_packed(f, buf, cap);
+}
+
 long au_source_corrupt_frames(const au_source *src)
 {
     return src->video ? au_video_corrupt_frames(src->video)

@@ -127,6 +127,11 @@ int au_frame_copy_packed(const au_frame *f, uint8_t **buf, size_t *cap);
  * frames): copy with au_frame_copy_packed. */
 int au_source_swap_pixels(au_source *src, uint8_t **buf, size_t *cap);
 
+/* Keeps `f`, the frame of the last au_source_next, in *buf (rows packed, *cap bytes):
+ * au_source_swap_pixels where the source can hand it over, else au_frame_copy_packed.
+ * Returns 1, or 0 when out of memory. */
+int au_source_keep_frame(au_source *src, const au_frame *f, uint8_t **buf, size_t *cap);
+
 /* Frames per second as OpenFace uses it: the video's rate, 30 when a video's rate is
  * unknown, 0 for images and image folders. */
 double au_source_fps(const au_source *src);

@@ -40,9 +40,7 @@ static void decode_into(au_frame_prefetch *pf, prefetch_slot *s)
     if (s->outcome <= 0)
         return;
     const size_t row = (size_t)f.width * 3, pixels = (size_t)f.width * (size_t)f.height;
-    const int kept = au_source_swap_pixels(pf->src, &s->bgr, &s->bgr_cap) ||
-                     au_frame_copy_packed(&f, &s->bgr, &s->bgr_cap);
-    if (!kept ||
+    if (!au_source_keep_frame(pf->src, &f, &s->bgr, &s->bgr_cap) ||
         (pf->with_gray && !au_grow_bytes(&s->gray, &s->gray_cap, pixels))) {
         au_fail(&s->err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f.width,
                 f.height);

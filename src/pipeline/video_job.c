@@ -244,8 +244,7 @@ static int read_frame(void *user, au_frame_input *in, uint8_t **pixels, size_t *
         return r;
     if (js->prefetch)
         au_frame_prefetch_take_pixels(js->prefetch, pixels, capacity);
-    else if (!au_source_swap_pixels(js->src, pixels, capacity) &&
-             !au_frame_copy_packed(&f, pixels, capacity)) {
+    else if (!au_source_keep_frame(js->src, &f, pixels, capacity)) {
         au_fail(err, AUFACE_ERR_NOMEM, "out of memory for a %dx%d frame", f.width, f.height);
         return -1;
     }
