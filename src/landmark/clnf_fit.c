@@ -229,7 +229,7 @@ static int slot_sigma_sets(au_clnf *c, const au_clnf_params *p, au_clnf_sigma_se
 auface_status au_clnf_prepare_model(au_clnf_model *m, const au_clnf_params *params,
                                     au_task_pool *pool, au_err *err)
 {
-    au_clnf_sigma_set sets[(1 + AU_CLNF_MAX_PARTS) * AU_CLNF_MAX_SCALES];
+    au_clnf_sigma_set sets[AU_CLNF_MAX_SIGMA_SETS];
     int count = 0;
     const int slots = 1 + au_clnf_model_num_parts(m);
     for (int i = 0; i < slots; i++) {

@@ -7,7 +7,7 @@
 typedef struct sigma_job {
     const au_clnf_sigma_set *sets;
     int count;
-    int tasks_before[64 + 1]; /* first task of each set; [count] = all tasks */
+    int tasks_before[AU_CLNF_MAX_SIGMA_SETS + 1]; /* first task of each set; [count]: all */
 } sigma_job;
 
 static int experts_of(const au_clnf_sigma_set *s)
@@ -38,15 +38,9 @@ static void prepare_task(void *arg, int task, int thread)
 
 void au_clnf_prepare_sigma_sets(const au_clnf_sigma_set *sets, int count, au_task_pool *pool)
 {
-    sigma_job job = {sets, 0, {0}};
-    const int max_sets = (int)(sizeof job.tasks_before / sizeof job.tasks_before[0]) - 1;
-    for (int start = 0; start < count; start += max_sets) {
-        job.sets = sets + start;
-        job.count = count - start < max_sets ? count - start : max_sets;
-        for (int k = 0; k < job.count; k++)
-            job.tasks_before[k + 1] = job.tasks_before[k] +
-                                      (experts_of(&job.sets[k]) + EXPERTS_PER_TASK - 1) /
-                                          EXPERTS_PER_TASK;
-        au_task_pool_run(pool, job.tasks_before[job.count], prepare_task, &job);
-    }
+    sigma_job job = {sets, count < AU_CLNF_MAX_SIGMA_SETS ? count : AU_CLNF_MAX_SIGMA_SETS, {0}};
+    for (int k = 0; k < job.count; k++)
+        job.tasks_before[k + 1] = job.tasks_before[k] +
+                                  (experts_of(&sets[k]) + EXPERTS_PER_TASK - 1) / EXPERTS_PER_TASK;
+    au_task_pool_run(pool, job.tasks_before[job.count], prepare_task, &job);
 }

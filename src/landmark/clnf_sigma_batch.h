@@ -14,6 +14,8 @@
 #include "landmark/clnf_model.h"
 
 #define AU_SIGMA_SET_MAX_WINDOWS 2
+/* Patch sets of a model: the main CLNF and every part, each with all its scales. */
+#define AU_CLNF_MAX_SIGMA_SETS ((1 + AU_CLNF_MAX_PARTS) * AU_CLNF_MAX_SCALES)
 
 /* The window sizes (> 0) one patch set needs, e.g. the init and small windows of a scale. */
 typedef struct au_clnf_sigma_set {
@@ -23,9 +25,10 @@ typedef struct au_clnf_sigma_set {
     int windows[AU_SIGMA_SET_MAX_WINDOWS];
 } au_clnf_sigma_set;
 
-/* Prepares Σ for every window of every set, for all views and points, on `pool` (NULL or one
- * thread: on the calling thread). Sets must not name the same (clnf, scale) twice; no other
- * thread may read the experts meanwhile. Allocates nothing beyond the Σ themselves. */
+/* Prepares Σ for every window of every set (count <= AU_CLNF_MAX_SIGMA_SETS), for all views
+ * and points, on `pool` (NULL or one thread: on the calling thread). Sets must not name the
+ * same (clnf, scale) twice; no other thread may read the experts meanwhile. Allocates
+ * nothing beyond the Σ themselves. */
 void au_clnf_prepare_sigma_sets(const au_clnf_sigma_set *sets, int count, au_task_pool *pool);
 
 #endif
