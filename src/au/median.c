@@ -168,13 +168,6 @@ void au_median_update(au_median *m, const double *descriptor, int add)
             int b = au_median_bin(m, descriptor[i]);
             m->hist[(size_t)i * (size_t)m->num_bins + (size_t)b]++;
             m->occupied[(size_t)i * (size_t)m->words + (size_t)(b >> 6)] |= 1ull << (b & 63);
-            if (m->count == 1) {
-                /* the only value: its bin is the median's, without walking up to it (up to
-                 * 10 000 bins a dimension at the start of every video) */
-                m->pos[i] = b;
-                m->cum[i] = 1;
-                continue;
-            }
             if (b <= m->pos[i])
                 m->cum[i]++;
             seek_median_bin(m, i, cutoff);
