@@ -105,11 +105,11 @@ static auface_status find_models_dir(auface_pipeline *p, const char *explicit_di
     return st;
 }
 
-/* Workers when the configuration leaves it open: the CPUs this process may use (affinity
- * mask and cgroup quota, see common/cpu_count.h), at most 256. */
-static int default_workers(void)
+/* The configured workers; when the configuration leaves it open, the CPUs this process may
+ * use (affinity mask and cgroup quota, see common/cpu_count.h), at most 256. */
+static int configured_workers(const auface_pipeline *p)
 {
-    return au_usable_cpus(256);
+    return p->cfg.workers > 0 ? p->cfg.workers : au_usable_cpus(256);
 }
 
 static void destroy_workers(auface_pipeline *p)
@@ -166,7 +166,7 @@ static auface_status configure_workers(auface_pipeline *p)
 
 auface_status au_pipeline_prepare_workers(auface_pipeline *p, int own_landmarks, int count)
 {
-    int n = count > 0 ? count : p->cfg.workers > 0 ? p->cfg.workers : default_workers();
+    int n = count > 0 ? count : configured_workers(p);
     if (p->workers && p->num_workers >= n && (p->workers_own_landmarks || !own_landmarks))
         return AUFACE_OK;
     auface_status est = load_eye_model(p);
@@ -306,7 +306,7 @@ static auface_status load_network(auface_pipeline *p, const char *explicit_path,
  * thread prepares them alone. */
 static auface_status prepare_clnf_model(auface_pipeline *p)
 {
-    const int threads = p->cfg.workers > 0 ? p->cfg.workers : default_workers();
+    const int threads = configured_workers(p);
     au_task_pool *pool = NULL;
     au_err ignored;
     if (threads > 1 &&
@@ -340,7 +340,7 @@ static auface_status load_clnf(auface_pipeline *p)
     if (st == AUFACE_OK)
         st = au_clnf_tracker_create(&p->clnf_tracker, p->clnf_model, p->mtcnn,
                                     &p->clnf_params,
-                                    p->cfg.workers > 0 ? p->cfg.workers : default_workers(),
+                                    configured_workers(p),
                                     &p->err);
     return st;
 }
